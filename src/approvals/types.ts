@@ -1,0 +1,88 @@
+/** Any JSON value. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** Where an approval stands. `pending` moves to exactly one of the others, once. */
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'timeout' | 'cancelled';
+
+/** The surface a decision came from; `system` is Gatehouse itself (a deadline). */
+export type DecisionVia = 'slack' | 'email' | 'web' | 'api' | 'system';
+
+/** The outcome of an approval, as stored. */
+export interface Decision {
+  decidedBy: string;
+  decidedAt: string;
+  via: DecisionVia;
+  feedback: string | null;
+  modifications: JsonValue | null;
+}
+
+/** Where the Slack message of an approval lives, so it can be updated in place. */
+export interface MessageRef {
+  channel: string;
+  ts: string;
+}
+
+/** An approval as stored and as returned by the API. */
+export interface ApprovalRecord {
+  id: string;
+  status: ApprovalStatus;
+  title: string;
+  explanation: string;
+  context: JsonValue;
+  requestedBy: string | null;
+  taskId: string | null;
+  approvers: string[];
+  channel: string | null;
+  callbackUrl: string | null;
+  timeoutSeconds: number;
+  createdAt: string;
+  expiresAt: string;
+  decision: Decision | null;
+  /** The Slack message, once posted. */
+  message: MessageRef | null;
+  /** Bumped by every stored change; what the atomic transition compares. */
+  version: number;
+}
+
+/** What a caller asks for; everything but `title` has a default. */
+export interface ApprovalRequest {
+  id?: string;
+  title: string;
+  explanation?: string;
+  context?: JsonValue;
+  requestedBy?: string;
+  taskId?: string;
+  approvers?: string[];
+  channel?: string;
+  timeoutSeconds?: number;
+  callbackUrl?: string;
+}
+
+/** What `requireApproval` resolves to. */
+export interface ApprovalResponse {
+  id: string;
+  status: Exclude<ApprovalStatus, 'pending'>;
+  isApproved: boolean;
+  feedback: string | null;
+  modifications: JsonValue | null;
+  decidedBy: string | null;
+  decidedAt: string | null;
+  via: DecisionVia | null;
+  approval: ApprovalRecord;
+}
+
+/** A decision as a person or program makes it. */
+export interface DecisionInput {
+  decision: 'approve' | 'reject';
+  decidedBy: string;
+  via: DecisionVia;
+  feedback?: string | null;
+  modifications?: JsonValue | null;
+  /** When true, `decidedBy` must be one of the request's approvers (Slack, e-mail, web). */
+  enforceApprovers?: boolean;
+}
+
+/** True once an approval has left `pending`. */
+export function isDecided(record: ApprovalRecord): boolean {
+  return record.status !== 'pending';
+}

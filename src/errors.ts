@@ -1,0 +1,92 @@
+/** Every error Gatehouse raises on purpose carries one of these codes. */
+export enum ErrorCode {
+  ConfigError = 'gatehouse_config_error',
+  ValidationError = 'gatehouse_validation_error',
+  NotFoundError = 'gatehouse_not_found',
+  AlreadyDecidedError = 'gatehouse_already_decided',
+  NotAllowedError = 'gatehouse_not_allowed',
+  ConflictError = 'gatehouse_conflict',
+  StoreError = 'gatehouse_store_error',
+  UnknownError = 'gatehouse_unknown_error',
+}
+
+/** One problem with one named field (an env variable, a body field, a modal input). */
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+/** Base of every coded error. */
+export class GatehouseError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** Invalid configuration at start; `issues` names every bad variable. */
+export class ConfigError extends GatehouseError {
+  readonly issues: FieldIssue[];
+  constructor(issues: FieldIssue[]) {
+    super(
+      ErrorCode.ConfigError,
+      `Invalid configuration:\n${issues.map((i) => `  - ${i.field}: ${i.message}`).join('\n')}`,
+    );
+    this.issues = issues;
+  }
+}
+
+/** Bad input from a caller; `issues` names every wrong field. */
+export class ValidationError extends GatehouseError {
+  readonly issues: FieldIssue[];
+  constructor(issues: FieldIssue[]) {
+    super(ErrorCode.ValidationError, issues.map((i) => `${i.field}: ${i.message}`).join('; '));
+    this.issues = issues;
+  }
+}
+
+/** No such record. */
+export class NotFoundError extends GatehouseError {
+  constructor(what: string, id: string) {
+    super(ErrorCode.NotFoundError, `${what} ${JSON.stringify(id)} not found`);
+  }
+}
+
+/** The approval was already decided; `approval` holds the winning decision. */
+export class AlreadyDecidedError<T = unknown> extends GatehouseError {
+  readonly approval: T;
+  constructor(message: string, approval: T) {
+    super(ErrorCode.AlreadyDecidedError, message);
+    this.approval = approval;
+  }
+}
+
+/** The actor may not do this (not an approver, self-approval, …). */
+export class NotAllowedError extends GatehouseError {
+  constructor(message: string) {
+    super(ErrorCode.NotAllowedError, message);
+  }
+}
+
+/** A request conflicts with what is stored (same id, different content, …). */
+export class ConflictError extends GatehouseError {
+  constructor(message: string) {
+    super(ErrorCode.ConflictError, message);
+  }
+}
+
+/** The store failed or lost a race it could not win after retrying. */
+export class StoreError extends GatehouseError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.StoreError, message, options);
+  }
+}
+
+/** Turns anything thrown into a coded error, keeping the original as `cause`. */
+export function asCodedError(error: unknown): GatehouseError {
+  if (error instanceof GatehouseError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new GatehouseError(ErrorCode.UnknownError, message, { cause: error });
+}
