@@ -1,3 +1,5 @@
+import type { ApprovalRecord } from './approvals/types.js';
+
 /** Every error Gatehouse raises on purpose carries one of these codes. */
 export enum ErrorCode {
   ConfigError = 'gatehouse_config_error',
@@ -55,9 +57,9 @@ export class NotFoundError extends GatehouseError {
 }
 
 /** The approval was already decided; `approval` holds the winning decision. */
-export class AlreadyDecidedError<T = unknown> extends GatehouseError {
-  readonly approval: T;
-  constructor(message: string, approval: T) {
+export class AlreadyDecidedError extends GatehouseError {
+  readonly approval: ApprovalRecord;
+  constructor(message: string, approval: ApprovalRecord) {
     super(ErrorCode.AlreadyDecidedError, message);
     this.approval = approval;
   }

@@ -1,0 +1,295 @@
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import { type Logger, pino } from 'pino';
+import { type Clock, systemClock } from '../clock.js';
+import { AlreadyDecidedError, NotAllowedError, NotFoundError, StoreError } from '../errors.js';
+import type { RecordStore } from '../store/types.js';
+import { Deadlines } from './deadlines.js';
+import { type ApprovalNotifier, silentNotifier } from './notifier.js';
+import { approvalRequestSchema, parseOrThrow } from './schema.js';
+import type {
+  ApprovalRecord,
+  ApprovalRequest,
+  ApprovalResponse,
+  ApprovalStatus,
+  Decision,
+  DecisionInput,
+  DecisionVia,
+} from './types.js';
+
+/** Options of an ApprovalGate; everything but `store` has a default. */
+export interface ApprovalGateOptions {
+  store: RecordStore<ApprovalRecord>;
+  notifier?: ApprovalNotifier;
+  clock?: Clock;
+  logger?: Logger;
+  newId?: () => string;
+  /** Used when a request names no approvers. Empty: anyone who sees the request may decide. */
+  defaultApprovers?: string[];
+  defaultChannel?: string;
+  defaultTimeoutSeconds?: number;
+}
+
+/** Who decides when the deadline passes. */
+export const SYSTEM_ACTOR = 'gatehouse';
+
+const MAX_WRITE_ATTEMPTS = 25;
+
+/**
+ * The approval gate: stores requests, tells people through its notifier, and wakes whoever waits
+ * the moment a decision is committed. Every state change is one compare-and-swap on the store, so
+ * exactly one decision wins however many surfaces and processes race.
+ */
+export class ApprovalGate {
+  private readonly store: RecordStore<ApprovalRecord>;
+  private readonly notifier: ApprovalNotifier;
+  private readonly clock: Clock;
+  private readonly logger: Logger;
+  private readonly newId: () => string;
+  private readonly defaults: { approvers: string[]; channel: string | null; timeoutSeconds: number };
+  private readonly deadlines: Deadlines;
+  /** Fires `decided` with the committed record; waiters subscribe per id. */
+  private readonly events = new EventEmitter().setMaxListeners(0);
+
+  constructor({
+    store,
+    notifier = silentNotifier,
+    clock = systemClock,
+    logger = pino({ level: 'silent' }),
+    newId = randomUUID,
+    defaultApprovers = [],
+    defaultChannel,
+    defaultTimeoutSeconds = 3600,
+  }: ApprovalGateOptions) {
+    this.store = store;
+    this.notifier = notifier;
+    this.clock = clock;
+    this.logger = logger;
+    this.newId = newId;
+    this.defaults = {
+      approvers: defaultApprovers,
+      channel: defaultChannel ?? null,
+      timeoutSeconds: defaultTimeoutSeconds,
+    };
+    this.deadlines = new Deadlines(clock, (id) => void this.expire(id));
+  }
+
+  /**
+   * Asks for approval and resolves once it is decided. Asking again with the same id joins the
+   * same request, and once decided returns the stored decision at once: a crashed agent that
+   * asks again on resume is not asked twice. Aborting `signal` cancels the request and rejects.
+   */
+  async requireApproval(request: ApprovalRequest, options: { signal?: AbortSignal } = {}): Promise<ApprovalResponse> {
+    options.signal?.throwIfAborted();
+    const { record } = await this.submit(request);
+    const decided = await this.waitForDecision(record.id, { signal: options.signal }).catch(async (error: unknown) => {
+      if (options.signal?.aborted) {
+        await this.cancel(record.id, {
+          by: record.requestedBy ?? SYSTEM_ACTOR,
+          reason: 'aborted by the requester',
+        }).catch(() => {});
+      }
+      throw error;
+    });
+    return toResponse(decided);
+  }
+
+  /** Stores a request (before anyone is told) unless one with its id exists; then notifies. */
+  async submit(request: ApprovalRequest): Promise<{ record: ApprovalRecord; created: boolean }> {
+    const input = parseOrThrow(approvalRequestSchema, request);
+    const now = this.clock.now();
+    const timeoutSeconds = input.timeoutSeconds ?? this.defaults.timeoutSeconds;
+    const candidate: ApprovalRecord = {
+      id: input.id ?? this.newId(),
+      status: 'pending',
+      title: input.title,
+      explanation: input.explanation ?? '',
+      context: input.context ?? {},
+      requestedBy: input.requestedBy ?? null,
+      taskId: input.taskId ?? null,
+      approvers: input.approvers ?? this.defaults.approvers,
+      channel: input.channel ?? this.defaults.channel,
+      callbackUrl: input.callbackUrl ?? null,
+      timeoutSeconds,
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + timeoutSeconds * 1000).toISOString(),
+      decision: null,
+      message: null,
+      version: 1,
+    };
+    const { record, created } = await this.store.insert(candidate);
+    if (created) {
+      this.logger.info({ approvalId: record.id, taskId: record.taskId }, 'approval requested');
+      this.deadlines.arm(record.id, Date.parse(record.expiresAt));
+      void this.announce(record);
+    }
+    return { record, created };
+  }
+
+  /** The stored approval, or a NotFoundError. */
+  async get(id: string): Promise<ApprovalRecord> {
+    const record = await this.store.get(id);
+    if (!record) throw new NotFoundError('approval', id);
+    return record;
+  }
+
+  /**
+   * Resolves with the approval once it is decided (at once if it already is). Woken by the
+   * decision itself; with `timeoutMs`, resolves with the still-pending record when time is up.
+   */
+  async waitForDecision(
+    id: string,
+    options: { signal?: AbortSignal; timeoutMs?: number } = {},
+  ): Promise<ApprovalRecord> {
+    const { signal, timeoutMs } = options;
+    signal?.throwIfAborted();
+    return new Promise<ApprovalRecord>((resolve, reject) => {
+      let timer: ReturnType<Clock['setTimeout']> | undefined;
+      const finish = (settle: () => void) => {
+        this.events.off(id, onDecided);
+        signal?.removeEventListener('abort', onAbort);
+        if (timer !== undefined) this.clock.clearTimeout(timer);
+        settle();
+      };
+      const onDecided = (record: ApprovalRecord) => finish(() => resolve(record));
+      const onAbort = () => finish(() => reject(signal?.reason));
+      // Subscribe before reading, so a decision landing in between is not missed.
+      this.events.on(id, onDecided);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.get(id).then(
+        (record) => {
+          if (record.status !== 'pending') finish(() => resolve(record));
+          else if (timeoutMs !== undefined)
+            timer = this.clock.setTimeout(() => finish(() => resolve(record)), timeoutMs);
+        },
+        (error: unknown) => finish(() => reject(error)),
+      );
+    });
+  }
+
+  /**
+   * Records a decision if the approval is still pending. Throws NotAllowedError when
+   * `enforceApprovers` is set and the actor is not an approver, AlreadyDecidedError (holding the
+   * winning record) when someone else decided first.
+   */
+  async decide(id: string, input: DecisionInput): Promise<ApprovalRecord> {
+    return this.conclude(id, input.decision === 'approve' ? 'approved' : 'rejected', input, (record) => {
+      if (input.enforceApprovers && record.approvers.length > 0 && !record.approvers.includes(input.decidedBy)) {
+        throw new NotAllowedError(`${input.decidedBy} is not an approver of ${record.id}`);
+      }
+    });
+  }
+
+  /** Cancels a pending approval; waiting callers resolve with status `cancelled`. */
+  async cancel(id: string, options: { by?: string; reason?: string; via?: DecisionVia } = {}): Promise<ApprovalRecord> {
+    return this.conclude(id, 'cancelled', {
+      decidedBy: options.by ?? SYSTEM_ACTOR,
+      via: options.via ?? 'api',
+      feedback: options.reason ?? null,
+    });
+  }
+
+  /** Re-arms the deadlines of every stored pending approval and re-announces any never posted. */
+  async start(): Promise<{ pending: number }> {
+    const pending = await this.store.findBy('status', 'pending');
+    for (const record of pending) {
+      this.deadlines.arm(record.id, Date.parse(record.expiresAt));
+      if (!record.message) void this.announce(record);
+    }
+    if (pending.length > 0) this.logger.info({ pending: pending.length }, 're-armed pending approvals');
+    return { pending: pending.length };
+  }
+
+  /** Disarms every deadline. Waiters stay subscribed; the store keeps everything for the next start. */
+  stop(): void {
+    this.deadlines.clear();
+  }
+
+  /** Calls `listener` with every approval this process sees decided. Returns the unsubscribe. */
+  onDecided(listener: (record: ApprovalRecord) => void): () => void {
+    this.events.on('*', listener);
+    return () => this.events.off('*', listener);
+  }
+
+  /** Number of deadlines armed in this process (for /metrics and benchmarks). */
+  get armedDeadlines(): number {
+    return this.deadlines.size;
+  }
+
+  private async expire(id: string): Promise<void> {
+    try {
+      await this.conclude(id, 'timeout', { decidedBy: SYSTEM_ACTOR, via: 'system' });
+    } catch (error) {
+      // Decided elsewhere first (another process, a click in the same instant): nothing to do.
+      if (!(error instanceof AlreadyDecidedError)) this.logger.error({ err: error, approvalId: id }, 'expiry failed');
+    }
+  }
+
+  private async conclude(
+    id: string,
+    status: Exclude<ApprovalStatus, 'pending'>,
+    input: Pick<DecisionInput, 'decidedBy' | 'via' | 'feedback' | 'modifications'>,
+    check?: (record: ApprovalRecord) => void,
+  ): Promise<ApprovalRecord> {
+    const decision: Decision = {
+      decidedBy: input.decidedBy,
+      decidedAt: new Date(this.clock.now()).toISOString(),
+      via: input.via,
+      feedback: input.feedback ?? null,
+      modifications: input.modifications ?? null,
+    };
+    const decided = await this.write(id, (record) => {
+      if (record.status !== 'pending') {
+        throw new AlreadyDecidedError(`approval ${id} was already ${record.status}`, record);
+      }
+      check?.(record);
+      return { ...record, status, decision };
+    });
+    this.deadlines.disarm(id);
+    this.logger.info({ approvalId: id, status, decidedBy: decision.decidedBy, via: decision.via }, 'approval decided');
+    this.events.emit(id, decided);
+    this.events.emit('*', decided);
+    void this.notifier.decided(decided).catch((error: unknown) => {
+      this.logger.error({ err: error, approvalId: id }, 'could not show the outcome');
+    });
+    return decided;
+  }
+
+  /** Posts the request and stores where its message lives; shows the outcome if it was decided meanwhile. */
+  private async announce(record: ApprovalRecord): Promise<void> {
+    try {
+      const message = await this.notifier.requested(record);
+      if (!message) return;
+      const stored = await this.write(record.id, (current) => ({ ...current, message }));
+      if (stored.status !== 'pending') await this.notifier.decided(stored);
+    } catch (error) {
+      this.logger.error({ err: error, approvalId: record.id }, 'could not notify approvers');
+    }
+  }
+
+  /** Read, change, compare-and-swap; again if another writer got in between. */
+  private async write(id: string, change: (record: ApprovalRecord) => ApprovalRecord): Promise<ApprovalRecord> {
+    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
+      const current = await this.get(id);
+      const next = { ...change(current), version: current.version + 1 };
+      if (await this.store.replace(next, current.version)) return next;
+    }
+    throw new StoreError(`approval ${id}: too many concurrent writes`);
+  }
+}
+
+/** The library's view of a decided approval. */
+export function toResponse(record: ApprovalRecord): ApprovalResponse {
+  const status = record.status === 'pending' ? 'timeout' : record.status;
+  return {
+    id: record.id,
+    status,
+    isApproved: status === 'approved',
+    feedback: record.decision?.feedback ?? null,
+    modifications: record.decision?.modifications ?? null,
+    decidedBy: record.decision?.decidedBy ?? null,
+    decidedAt: record.decision?.decidedAt ?? null,
+    via: record.decision?.via ?? null,
+    approval: record,
+  };
+}

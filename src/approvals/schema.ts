@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { type FieldIssue, ValidationError } from '../errors.js';
+import type { ApprovalRequest } from './types.js';
+
+/** Caller-chosen ids: safe in URLs, Slack button values and store keys. */
+export const approvalIdSchema = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(200, 'must be at most 200 characters')
+  .regex(/^[A-Za-z0-9._:@-]+$/, 'may hold only letters, digits and . _ : @ -');
+
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id like U0123ABCD');
+
+/** The longest deadline a request may ask for: 30 days. */
+export const MAX_TIMEOUT_SECONDS = 30 * 24 * 3600;
+
+/**
+ * An approval request, as the library and the HTTP API accept it. Unknown fields are refused so
+ * that a typo (`timeout` for `timeoutSeconds`) is reported instead of silently ignored. Title,
+ * explanation and context are not length-limited here: Slack rendering truncates them.
+ */
+export const approvalRequestSchema = z.strictObject({
+  id: approvalIdSchema.optional(),
+  title: z.string().trim().min(1, 'must not be empty'),
+  explanation: z.string().optional(),
+  context: z.json().optional(),
+  requestedBy: z.string().trim().min(1).max(200).optional(),
+  taskId: z.string().trim().min(1).max(200).optional(),
+  approvers: z.array(slackUserId).max(100).optional(),
+  channel: z
+    .string()
+    .regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id like C0123ABCD')
+    .optional(),
+  timeoutSeconds: z.number().int('must be a whole number of seconds').min(1).max(MAX_TIMEOUT_SECONDS).optional(),
+  callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
+}) satisfies z.ZodType<ApprovalRequest>;
+
+/** Turns zod issues into field-named issues (`approvers.1: expected a Slack user id …`), one per unknown key. */
+export function toFieldIssues(error: z.ZodError): FieldIssue[] {
+  return error.issues.flatMap((issue) => {
+    const at = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: [...at, key].join('.'), message: 'is not a known field' }));
+    }
+    return [{ field: at.length > 0 ? at.join('.') : 'body', message: issue.message }];
+  });
+}
+
+/** Validates with `schema` or throws a ValidationError naming every wrong field. */
+export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown): T {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new ValidationError(toFieldIssues(result.error));
+  return result.data;
+}

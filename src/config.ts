@@ -1,0 +1,189 @@
+import { z } from 'zod';
+import { ConfigError, type FieldIssue } from './errors.js';
+
+/** Everything Gatehouse reads from the environment, validated. */
+export interface Config {
+  host: string;
+  port: number;
+  publicUrl: string;
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  storeUrl: string;
+  /** Bearer token of the HTTP API; without one the API answers loopback clients only. */
+  apiToken: string | undefined;
+  /** Null when Slack is off (no bot token). */
+  slack: SlackConfig | null;
+  channels: { approvals?: string; alerts?: string; monitoring?: string; status?: string };
+  /** Default approver Slack user ids; empty means anyone who sees the message may decide. */
+  approvers: string[];
+  approvalTimeoutSeconds: number;
+  /** Null when e-mail is off (no SMTP_URL). */
+  email: EmailConfig | null;
+  anthropic: { apiKey?: string; baseUrl?: string; model: string; fallbackModel?: string };
+}
+
+export interface SlackConfig {
+  botToken: string;
+  signingSecret?: string;
+  /** Set: Socket Mode instead of the HTTP request URL. */
+  appToken?: string;
+  apiUrl?: string;
+}
+
+export interface EmailConfig {
+  smtpUrl: string;
+  from: string;
+  team: string[];
+  owner: string[];
+  approvalTo: string[];
+}
+
+/** Trims, and treats an empty value as missing (as the Anthropic SDK's readEnv does). */
+const optional = <T extends z.ZodType>(schema: T) =>
+  z.preprocess((value) => {
+    if (typeof value !== 'string') return value;
+    const trimmed = value.trim();
+    return trimmed === '' ? undefined : trimmed;
+  }, schema.optional());
+
+const list = <T extends z.ZodType>(item: T, what: string) =>
+  optional(z.string()).transform((value, ctx) => {
+    const items = (value ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+    const parsed: z.infer<T>[] = [];
+    for (const entry of items) {
+      const result = item.safeParse(entry);
+      if (result.success) parsed.push(result.data);
+      else ctx.addIssue({ code: 'custom', message: `${JSON.stringify(entry)} is not ${what}` });
+    }
+    return parsed;
+  });
+
+const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/);
+const slackChannelId = optional(
+  z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a channel id like C0123ABCD (not a #name)'),
+);
+const email = z.email();
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+
+const schema = z
+  .object({
+    HOST: optional(z.string()).default('0.0.0.0'),
+    PORT: optional(z.coerce.number().int().min(0).max(65535)).default(3000),
+    PUBLIC_URL: optional(httpUrl),
+    LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])).default('info'),
+    STORE_URL: optional(
+      z.string().regex(/^(sqlite|memory):\/\//, 'expected sqlite://path/to/file.sqlite (or memory:// for tests)'),
+    ).default('sqlite://data/gatehouse.sqlite'),
+    GATEHOUSE_API_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
+    SLACK_BOT_TOKEN: optional(z.string().startsWith('xoxb-', 'expected a bot token starting with xoxb-')),
+    SLACK_SIGNING_SECRET: optional(z.string().min(8, 'looks too short for a signing secret')),
+    SLACK_APP_TOKEN: optional(z.string().startsWith('xapp-', 'expected an app-level token starting with xapp-')),
+    SLACK_API_URL: optional(httpUrl),
+    SLACK_APPROVALS_CHANNEL: slackChannelId,
+    SLACK_ALERTS_CHANNEL: slackChannelId,
+    SLACK_MONITORING_CHANNEL: slackChannelId,
+    SLACK_STATUS_CHANNEL: slackChannelId,
+    APPROVERS: list(slackUserId, 'a Slack user id like U0123ABCD'),
+    APPROVAL_TIMEOUT_SECONDS: optional(
+      z.coerce
+        .number()
+        .int()
+        .min(1)
+        .max(30 * 24 * 3600),
+    ).default(3600),
+    SMTP_URL: optional(z.url({ protocol: /^smtps?$/, error: 'expected smtp://user:pass@host:port or smtps://…' })),
+    EMAIL_FROM: optional(email),
+    ALERT_EMAIL_TEAM: list(email, 'an e-mail address'),
+    ALERT_EMAIL_OWNER: list(email, 'an e-mail address'),
+    APPROVAL_EMAIL_TO: list(email, 'an e-mail address'),
+    ANTHROPIC_API_KEY: optional(z.string()),
+    ANTHROPIC_BASE_URL: optional(httpUrl),
+    ANTHROPIC_MODEL: optional(z.string()).default('claude-sonnet-4-5'),
+    ANTHROPIC_FALLBACK_MODEL: optional(z.string()),
+  })
+  .superRefine((env, ctx) => {
+    const need = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
+    const slackOn = env.SLACK_BOT_TOKEN !== undefined;
+    if (!slackOn && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN)) {
+      need('SLACK_BOT_TOKEN', 'required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set');
+    }
+    if (slackOn && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
+      need('SLACK_SIGNING_SECRET', 'required with SLACK_BOT_TOKEN (or set SLACK_APP_TOKEN for Socket Mode)');
+    }
+    if (slackOn && !env.SLACK_APPROVALS_CHANNEL) {
+      need('SLACK_APPROVALS_CHANNEL', 'required with SLACK_BOT_TOKEN: the channel id approval requests go to');
+    }
+    if (env.SMTP_URL && !env.EMAIL_FROM) need('EMAIL_FROM', 'required with SMTP_URL');
+  });
+
+/**
+ * Reads the configuration from `env`, reporting every bad variable in one ConfigError.
+ * Error messages never echo a value, so a secret pasted into the wrong variable is not printed.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const issues: FieldIssue[] = result.error.issues.map((issue) => ({
+      field: String(issue.path[0] ?? 'environment'),
+      message: issue.message,
+    }));
+    throw new ConfigError(issues);
+  }
+  const e = result.data;
+  const port = e.PORT;
+  return {
+    host: e.HOST,
+    port,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    logLevel: e.LOG_LEVEL,
+    storeUrl: e.STORE_URL,
+    apiToken: e.GATEHOUSE_API_TOKEN,
+    slack: e.SLACK_BOT_TOKEN
+      ? {
+          botToken: e.SLACK_BOT_TOKEN,
+          signingSecret: e.SLACK_SIGNING_SECRET,
+          appToken: e.SLACK_APP_TOKEN,
+          apiUrl: e.SLACK_API_URL,
+        }
+      : null,
+    channels: {
+      approvals: e.SLACK_APPROVALS_CHANNEL,
+      alerts: e.SLACK_ALERTS_CHANNEL,
+      monitoring: e.SLACK_MONITORING_CHANNEL,
+      status: e.SLACK_STATUS_CHANNEL,
+    },
+    approvers: e.APPROVERS,
+    approvalTimeoutSeconds: e.APPROVAL_TIMEOUT_SECONDS,
+    email:
+      e.SMTP_URL && e.EMAIL_FROM
+        ? {
+            smtpUrl: e.SMTP_URL,
+            from: e.EMAIL_FROM,
+            team: e.ALERT_EMAIL_TEAM,
+            owner: e.ALERT_EMAIL_OWNER,
+            approvalTo: e.APPROVAL_EMAIL_TO,
+          }
+        : null,
+    anthropic: {
+      apiKey: e.ANTHROPIC_API_KEY,
+      baseUrl: e.ANTHROPIC_BASE_URL,
+      model: e.ANTHROPIC_MODEL,
+      fallbackModel: e.ANTHROPIC_FALLBACK_MODEL,
+    },
+  };
+}
+
+/** What is switched on, for the start-up log line: never a secret. */
+export function describeConfig(config: Config) {
+  return {
+    listen: `${config.host}:${config.port}`,
+    publicUrl: config.publicUrl,
+    store: config.storeUrl.split('://')[0],
+    api: config.apiToken ? 'bearer token' : 'loopback clients only (GATEHOUSE_API_TOKEN not set)',
+    slack: config.slack ? (config.slack.appToken ? 'socket mode' : 'http /slack/events') : 'off',
+    approvers: config.approvers.length,
+    email: config.email ? 'on' : 'off',
+  };
+}

@@ -1,0 +1,93 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { App } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { ApprovalGate } from './approvals/gate.js';
+import type { ApprovalRecord } from './approvals/types.js';
+import type { Clock } from './clock.js';
+import { type Config, describeConfig } from './config.js';
+import { createHttpApp, mountHttp } from './http/server.js';
+import { createLogger } from './logger.js';
+import { createSlackApp } from './slack/app.js';
+import { registerListeners } from './slack/listeners/index.js';
+import { SlackApprovalNotifier } from './slack/notifier.js';
+import { createStore } from './store/index.js';
+import type { Store } from './store/types.js';
+
+/** Parts a caller (a test, a benchmark, an embedding app) may hand in instead of the defaults. */
+export interface GatehouseDeps {
+  store?: Store;
+  logger?: Logger;
+  clock?: Clock;
+}
+
+/** A wired Gatehouse: the gate for in-process agents, the HTTP server, Slack when configured. */
+export interface Gatehouse {
+  gate: ApprovalGate;
+  store: Store;
+  slack: App | null;
+  logger: Logger;
+  /** Re-arms stored deadlines, listens, connects Socket Mode; resolves to the base URL. */
+  start(): Promise<string>;
+  /** Stops accepting, answers open long-polls, disarms timers, closes the store. */
+  stop(): Promise<void>;
+}
+
+const SLACK_OFF_HINT =
+  'Slack is off: set SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET and SLACK_APPROVALS_CHANNEL (create the app from manifest.yml, see README) to post approvals to Slack. The HTTP API works without it.';
+
+/** Wiring only: store → gate → surfaces. */
+export async function createGatehouse(config: Config, deps: GatehouseDeps = {}): Promise<Gatehouse> {
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const store = deps.store ?? (await createStore(config.storeUrl, (err) => logger.error({ err }, 'store error')));
+  const shutdown = new AbortController();
+  const slackMode = config.slack ? (config.slack.appToken ? 'socket' : 'http') : 'off';
+  const http = createHttpApp();
+  const slack = config.slack ? createSlackApp(config.slack, logger, http) : null;
+
+  const gate = new ApprovalGate({
+    store: store.records<ApprovalRecord>('approvals'),
+    notifier: slack ? new SlackApprovalNotifier(slack.client, config.channels.approvals, logger) : undefined,
+    clock: deps.clock,
+    logger,
+    defaultApprovers: config.approvers,
+    defaultChannel: config.channels.approvals,
+    defaultTimeoutSeconds: config.approvalTimeoutSeconds,
+  });
+  if (slack) registerListeners(slack, { gate, logger });
+  mountHttp(http, { gate, store, logger, apiToken: config.apiToken, slack: slackMode, shutdown: shutdown.signal });
+
+  let server: Server | undefined;
+  return {
+    gate,
+    store,
+    slack,
+    logger,
+    async start() {
+      await gate.start();
+      server = createServer(http);
+      await new Promise<void>((resolve, reject) => {
+        server?.once('error', reject).listen(config.port, config.host, () => resolve());
+      });
+      if (slackMode === 'socket') await slack?.start();
+      const { port } = server.address() as AddressInfo;
+      logger.info(describeConfig(config), `Gatehouse listening on ${config.host}:${port}`);
+      if (!slack) logger.warn(SLACK_OFF_HINT);
+      if (config.approvers.length === 0) logger.warn('APPROVERS is empty: anyone who sees a request may decide it');
+      return `http://127.0.0.1:${port}`;
+    },
+    async stop() {
+      shutdown.abort();
+      gate.stop();
+      if (server) {
+        const closed = new Promise((resolve) => server?.close(resolve));
+        server.closeIdleConnections();
+        const force = setTimeout(() => server?.closeAllConnections(), 5000).unref();
+        await closed;
+        clearTimeout(force);
+      }
+      if (slackMode === 'socket') await slack?.stop();
+      await store.close();
+    },
+  };
+}

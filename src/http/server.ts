@@ -1,0 +1,51 @@
+import express, { type Express } from 'express';
+import type { Logger } from 'pino';
+import type { ApprovalGate } from '../approvals/gate.js';
+import type { Store } from '../store/types.js';
+import { approvalRoutes, presentApproval } from './approvals.js';
+import { requireToken } from './auth.js';
+import { errorHandler } from './errors.js';
+
+/** Largest JSON body the API accepts; larger ones get a 413. */
+export const BODY_LIMIT = '1mb';
+
+export interface HttpOptions {
+  gate: ApprovalGate;
+  store: Store;
+  logger: Logger;
+  apiToken: string | undefined;
+  slack: 'http' | 'socket' | 'off';
+  /** Aborted when the server stops, to answer open long-polls. */
+  shutdown: AbortSignal;
+}
+
+/** A bare express app; Bolt mounts /slack/events on it, `mountHttp` the rest. */
+export function createHttpApp(): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  return app;
+}
+
+/** Mounts /healthz and the bearer-token API under /api/v1. */
+export function mountHttp(app: Express, { gate, store, logger, apiToken, slack, shutdown }: HttpOptions): void {
+  app.get('/healthz', async (_req, res) => {
+    const storeOk = await store.ping().then(
+      () => true,
+      () => false,
+    );
+    res
+      .status(storeOk ? 200 : 503)
+      .json({ status: storeOk ? 'ok' : 'degraded', store: storeOk ? 'ok' : 'down', slack });
+  });
+
+  const api = express.Router();
+  api.use(requireToken(apiToken));
+  // Any content type is read as JSON, so a form-encoded body is a clear 400 rather than an empty one.
+  api.use(express.json({ limit: BODY_LIMIT, type: () => true }));
+  api.use(approvalRoutes(gate, shutdown));
+  api.use((req, res) => {
+    res.status(404).json({ error: 'not_found', message: `no route ${req.method} ${req.originalUrl}` });
+  });
+  api.use(errorHandler(logger, presentApproval));
+  app.use('/api/v1', api);
+}

@@ -1,0 +1,46 @@
+import type { webApi } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { ApprovalRecord } from '../../approvals/types.js';
+import { AlreadyDecidedError, NotAllowedError, NotFoundError } from '../../errors.js';
+import { alreadyDecidedText, notAllowedText } from '../blocks/index.js';
+
+/** Who clicked where: enough to answer them privately. */
+export interface Actor {
+  user: string;
+  channel: string | undefined;
+  /** Set when Slack re-delivered the request (X-Slack-Retry-Num). */
+  retried: boolean;
+}
+
+/** Tells the actor, privately, why their click changed nothing. */
+export async function explainRefusal(
+  client: webApi.WebClient,
+  logger: Logger,
+  actor: Actor,
+  error: unknown,
+  record?: ApprovalRecord,
+): Promise<void> {
+  let text: string;
+  if (error instanceof AlreadyDecidedError) {
+    const winner = error.approval;
+    // A re-delivered copy of the click that won needs no answer: its author already sees the outcome.
+    if (actor.retried && winner.decision?.decidedBy === actor.user) return;
+    text = alreadyDecidedText(winner);
+  } else if (error instanceof NotAllowedError && record) {
+    text = notAllowedText(record);
+  } else if (error instanceof NotFoundError) {
+    text = 'This approval request is not known to Gatehouse any more.';
+  } else {
+    logger.error({ err: error, user: actor.user }, 'slack action failed');
+    text = 'Gatehouse could not record that: please try again in a moment.';
+  }
+  if (!actor.channel) return;
+  await client.chat
+    .postEphemeral({ channel: actor.channel, user: actor.user, text })
+    .catch((e: unknown) => logger.warn({ err: e }, 'could not send an ephemeral reply'));
+}
+
+/** Whether `user` may decide `record`: a listed approver, or anyone when none are listed. */
+export function mayDecide(record: ApprovalRecord, user: string): boolean {
+  return record.approvers.length === 0 || record.approvers.includes(user);
+}
