@@ -81,9 +81,12 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
       gate.stop();
       if (server) {
         const closed = new Promise((resolve) => server?.close(resolve));
-        server.closeIdleConnections();
+        // Keep-alive connections are closed as soon as their last answer (a long-poll's) is out.
+        const sweep = setInterval(() => server?.closeIdleConnections(), 25).unref();
         const force = setTimeout(() => server?.closeAllConnections(), 5000).unref();
+        server.closeIdleConnections();
         await closed;
+        clearInterval(sweep);
         clearTimeout(force);
       }
       if (slackMode === 'socket') await slack?.stop();
