@@ -1,4 +1,5 @@
 import Keyv from 'keyv';
+import { checkNamespace } from './namespace.js';
 import type { RecordStore, Store, Versioned } from './types.js';
 
 /** A record collection in a Map: atomic because every operation completes synchronously. */
@@ -40,6 +41,7 @@ export class MemoryStore implements Store {
   private readonly namespaces = new Map<string, Keyv>();
 
   records<T extends Versioned>(namespace: string): RecordStore<T> {
+    checkNamespace(namespace);
     let collection = this.collections.get(namespace);
     if (!collection) {
       collection = new MemoryRecordStore<Versioned>();
@@ -49,6 +51,7 @@ export class MemoryStore implements Store {
   }
 
   keyv(namespace: string): Keyv {
+    checkNamespace(namespace);
     let keyv = this.namespaces.get(namespace);
     if (!keyv) {
       keyv = new Keyv({ namespace });

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { StoreError } from '../errors.js';
+import { checkNamespace } from './namespace.js';
 import type { RecordStore, Store, Versioned } from './types.js';
 
 type Query = (sql: string, ...params: unknown[]) => Promise<Array<Record<string, unknown>>>;
@@ -59,11 +60,10 @@ export class SqliteRecordStore<T extends Versioned> implements RecordStore<T> {
 
   async findBy(field: keyof T & string, value: string): Promise<T[]> {
     if (!SAFE_FIELD.test(field)) throw new StoreError(`cannot search on field ${JSON.stringify(field)}`);
-    const prefix = `${this.namespace}:`;
+    // instr, not substr with a JS length: SQLite counts code points, JS counts UTF-16 units.
     const rows = await this.run(
-      `SELECT value FROM ${TABLE} WHERE substr(key, 1, ?) = ? AND json_extract(value, '$.value.${field}') = ?`,
-      prefix.length,
-      prefix,
+      `SELECT value FROM ${TABLE} WHERE instr(key, ?) = 1 AND json_extract(value, '$.value.${field}') = ?`,
+      `${this.namespace}:`,
       value,
     );
     return rows.flatMap((row) => {
@@ -104,11 +104,20 @@ export class SqliteStore implements Store {
   }
 
   private adapter(namespace: string): KeyvSqlite {
-    let adapter = this.adapters.get(namespace);
+    let adapter = this.adapters.get(checkNamespace(namespace));
     if (!adapter) {
-      adapter = new KeyvSqlite({ uri: `sqlite://${this.path}`, busyTimeout: 10_000 });
-      adapter.on('error', this.onError);
-      this.adapters.set(namespace, adapter);
+      const created = new KeyvSqlite({ uri: `sqlite://${this.path}`, busyTimeout: 10_000 });
+      // The adapter clears with `LIKE 'namespace:%'`, where `_` and `%` are wildcards and ASCII
+      // is case-insensitive: clearing `a_b` would also empty `axb` and `A_B`.
+      created.clear = async () => {
+        await (created.query as Query)(`DELETE FROM ${TABLE} WHERE instr(key, ?) = 1`, `${namespace}:`);
+      };
+      created.on('error', this.onError);
+      // In WAL mode NORMAL still survives a process crash (kill -9); it skips the fsync per commit
+      // that FULL makes, which only a power loss would need.
+      (created.query as Query)('PRAGMA synchronous = NORMAL').catch(this.onError);
+      this.adapters.set(namespace, created);
+      adapter = created;
     }
     return adapter;
   }

@@ -23,9 +23,9 @@ export interface RecordStore<T extends Versioned> {
 
 /** The storage Gatehouse runs on: atomic record collections plus plain Keyv namespaces. */
 export interface Store {
-  /** A collection of versioned records under `namespace`. */
+  /** A collection of versioned records under `namespace` (non-empty, no `:`; others throw StoreError). */
   records<T extends Versioned>(namespace: string): RecordStore<T>;
-  /** A plain key-value namespace (history, caches, checkpoints). */
+  /** A plain key-value namespace (history, caches, checkpoints); same naming rule as `records`. */
   keyv(namespace: string): Keyv;
   /** Cheap liveness check. */
   ping(): Promise<void>;

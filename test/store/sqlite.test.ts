@@ -1,0 +1,76 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StoreError } from '../../src/errors.js';
+import { createStore } from '../../src/store/index.js';
+import { SqliteStore } from '../../src/store/sqlite.js';
+import type { Store, Versioned } from '../../src/store/types.js';
+import { storeContract } from './contract.js';
+
+storeContract('sqlite file', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-store-'));
+  const url = `sqlite://${join(dir, 'store.sqlite')}`;
+  let current = await createStore(url);
+  return {
+    store: current,
+    reopen: async () => {
+      await current.close();
+      current = await createStore(url);
+      return current;
+    },
+    cleanup: async () => {
+      await current.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+});
+
+// Every namespace has its own connection, and each `:memory:` connection is a private database:
+// namespaces live in separate databases here, and nothing survives close.
+storeContract('sqlite :memory:', async () => {
+  const store = await createStore('sqlite://:memory:');
+  return { store, cleanup: () => store.close() };
+});
+
+interface Doc extends Versioned {
+  owner: string;
+}
+
+describe('SqliteStore on one file', () => {
+  let dir: string;
+  let stores: Store[];
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gatehouse-store-'));
+    const url = `sqlite://${join(dir, 'store.sqlite')}`;
+    stores = [await createStore(url), await createStore(url)];
+  });
+
+  afterEach(async () => {
+    await Promise.all(stores.map((store) => store.close()));
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lets exactly one of 50 replaces spread over two connections win', async () => {
+    const [first, second] = stores.map((store) => store.records<Doc>('approvals'));
+    if (!first || !second) throw new Error('expected two stores');
+    await first.insert({ id: 'req-1', version: 1, owner: 'nobody' });
+    const attempts = Array.from({ length: 50 }, (_, i) => ({ id: 'req-1', version: 2, owner: `racer-${i}` }));
+    const results = await Promise.all(attempts.map((attempt, i) => (i % 2 ? first : second).replace(attempt, 1)));
+    const winners = attempts.filter((_, i) => results[i]);
+    expect(winners).toHaveLength(1);
+    expect(await second.get('req-1')).toEqual(winners[0]);
+  });
+
+  it('refuses to search on a field that is not a plain name', async () => {
+    const docs = stores[0]!.records<Doc>('approvals');
+    await expect(docs.findBy("owner') OR 1=1 --" as 'owner', 'x')).rejects.toThrow(StoreError);
+  });
+
+  it('reports a broken file as a StoreError', async () => {
+    const broken = new SqliteStore(`sqlite://${dir}`);
+    await expect(broken.records<Doc>('approvals').get('req-1')).rejects.toThrow(StoreError);
+    await broken.close().catch(() => {});
+  });
+});
