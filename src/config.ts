@@ -19,6 +19,18 @@ export interface Config {
   /** Null when e-mail is off (no SMTP_URL). */
   email: EmailConfig | null;
   anthropic: { apiKey?: string; baseUrl?: string; model: string; fallbackModel?: string };
+  alerts: AlertsConfig;
+}
+
+export interface AlertsConfig {
+  /** Optional YAML routing file, validated at start. */
+  routesFile?: string;
+  /** Same alert within this window: one message with a counter. */
+  dedupWindowSeconds: number;
+  /** A cost warning is sent past this percentage of the budget. */
+  costWarningPercent: number;
+  /** When Slack keeps failing this long after the first failure, the alert goes by e-mail. */
+  emailFallbackSeconds: number;
 }
 
 export interface SlackConfig {
@@ -98,6 +110,16 @@ const schema = z
     ALERT_EMAIL_TEAM: list(email, 'an e-mail address'),
     ALERT_EMAIL_OWNER: list(email, 'an e-mail address'),
     APPROVAL_EMAIL_TO: list(email, 'an e-mail address'),
+    ALERT_ROUTES_FILE: optional(z.string()),
+    ALERT_DEDUP_WINDOW_SECONDS: optional(
+      z.coerce
+        .number()
+        .int()
+        .min(0)
+        .max(24 * 3600),
+    ).default(300),
+    ALERT_COST_WARNING_PERCENT: optional(z.coerce.number().gt(0).max(100)).default(80),
+    ALERT_EMAIL_FALLBACK_SECONDS: optional(z.coerce.number().int().min(1).max(3600)).default(60),
     ANTHROPIC_API_KEY: optional(z.string()),
     ANTHROPIC_BASE_URL: optional(httpUrl),
     ANTHROPIC_MODEL: optional(z.string()).default('claude-sonnet-4-5'),
@@ -171,6 +193,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       baseUrl: e.ANTHROPIC_BASE_URL,
       model: e.ANTHROPIC_MODEL,
       fallbackModel: e.ANTHROPIC_FALLBACK_MODEL,
+    },
+    alerts: {
+      routesFile: e.ALERT_ROUTES_FILE,
+      dedupWindowSeconds: e.ALERT_DEDUP_WINDOW_SECONDS,
+      costWarningPercent: e.ALERT_COST_WARNING_PERCENT,
+      emailFallbackSeconds: e.ALERT_EMAIL_FALLBACK_SECONDS,
     },
   };
 }

@@ -1,0 +1,74 @@
+import type { MessageRef } from '../approvals/types.js';
+
+/** What happened. */
+export type AlertKind = 'failure' | 'cost_warning' | 'budget_exceeded' | 'completion' | 'custom';
+
+/** How loud: decides the route (critical → #alerts + team e-mail, warning → #monitoring + owner, info → #status). */
+export type Severity = 'critical' | 'warning' | 'info';
+
+/** An alert as agents send it (library call or `POST /api/v1/alerts`). */
+export interface AlertInput {
+  kind: AlertKind;
+  taskId?: string;
+  stage?: string;
+  /** An error message or stack; masked and trimmed before it leaves the process. */
+  error?: string;
+  currentCost?: number;
+  budget?: number;
+  durationSeconds?: number;
+  title?: string;
+  message?: string;
+  /** Overrides the kind's default severity. */
+  severity?: Severity;
+  /** Alerts with the same key within the window are grouped; default kind + task + stage. */
+  dedupKey?: string;
+}
+
+/** Where an alert goes. */
+export interface Route {
+  slack: string[];
+  email: string[];
+}
+
+/** One try to deliver to one target. */
+export interface DeliveryAttempt {
+  at: string;
+  ok: boolean;
+  error?: string;
+}
+
+/** Delivery to one target: a Slack channel or an e-mail list. */
+export interface Delivery {
+  /** `slack:C0123` or `email:team` / `email:owner` / `email:fallback`. */
+  target: string;
+  status: 'pending' | 'sent' | 'failed' | 'fallback';
+  /** The Slack message, once posted; storms update it in place. */
+  message?: MessageRef;
+  /** How many occurrences the delivered message or e-mail shows. */
+  deliveredCount?: number;
+  attempts: DeliveryAttempt[];
+}
+
+/** An alert group as stored: one per dedup key and window, counting every occurrence. */
+export interface AlertRecord {
+  id: string;
+  kind: AlertKind;
+  severity: Severity;
+  dedupKey: string;
+  taskId: string | null;
+  stage: string | null;
+  /** Rendered and masked: safe to show anywhere. */
+  title: string;
+  message: string;
+  error: string | null;
+  currentCost: number | null;
+  budget: number | null;
+  percent: number | null;
+  durationSeconds: number | null;
+  count: number;
+  firstSeen: string;
+  lastSeen: string;
+  route: Route;
+  deliveries: Delivery[];
+  version: number;
+}
