@@ -16,7 +16,6 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const gatehouse = await createGatehouse(config);
-  await gatehouse.start();
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -31,8 +30,10 @@ async function main(): Promise<void> {
       },
     );
   };
+  // Registered before listening, so a signal that arrives as soon as the port is open is handled.
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
+  await gatehouse.start();
 }
 
 main().catch((error: unknown) => {

@@ -115,6 +115,7 @@ export class ApprovalGate {
       expiresAt: new Date(now + timeoutSeconds * 1000).toISOString(),
       decision: null,
       message: null,
+      emailedAt: null,
       version: 1,
     };
     const { record, created } = await this.store.insert(candidate);
@@ -258,9 +259,13 @@ export class ApprovalGate {
   /** Posts the request and stores where its message lives; shows the outcome if it was decided meanwhile. */
   private async announce(record: ApprovalRecord): Promise<void> {
     try {
-      const message = await this.notifier.requested(record);
-      if (!message) return;
-      const stored = await this.write(record.id, (current) => ({ ...current, message }));
+      const { message, emailedAt } = await this.notifier.requested(record);
+      if (!message && !emailedAt) return;
+      const stored = await this.write(record.id, (current) => ({
+        ...current,
+        message: message ?? current.message,
+        emailedAt: emailedAt ?? current.emailedAt,
+      }));
       if (stored.status !== 'pending') await this.notifier.decided(stored);
     } catch (error) {
       this.logger.error({ err: error, approvalId: record.id }, 'could not notify approvers');

@@ -40,6 +40,8 @@ export interface ApprovalRecord {
   decision: Decision | null;
   /** The Slack message, once posted. */
   message: MessageRef | null;
+  /** When the request was e-mailed to approvers (Slack unreachable), if it was. */
+  emailedAt: string | null;
   /** Bumped by every stored change; what the atomic transition compares. */
   version: number;
 }

@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
-import type { ApprovalNotifier } from '../approvals/notifier.js';
-import type { ApprovalRecord, MessageRef } from '../approvals/types.js';
+import type { Announcement, ApprovalNotifier } from '../approvals/notifier.js';
+import type { ApprovalRecord } from '../approvals/types.js';
 import { maskDeep } from '../mask.js';
 import { approvalOutcomeMessage, approvalRequestMessage } from './blocks/index.js';
 
@@ -24,16 +24,16 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
     private readonly logger: Logger,
   ) {}
 
-  async requested(record: ApprovalRecord): Promise<MessageRef | null> {
+  async requested(record: ApprovalRecord): Promise<Announcement> {
     const channel = record.channel ?? this.defaultChannel;
     if (!channel) {
       this.logger.warn({ approvalId: record.id }, 'no channel for the approval: set SLACK_APPROVALS_CHANNEL');
-      return null;
+      return {};
     }
     const message = approvalRequestMessage(masked(record));
     const posted = await this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
     if (!posted.ts || !posted.channel) throw new Error('chat.postMessage answered without channel and ts');
-    return { channel: posted.channel, ts: posted.ts };
+    return { message: { channel: posted.channel, ts: posted.ts } };
   }
 
   async decided(record: ApprovalRecord): Promise<void> {

@@ -13,7 +13,7 @@ class RecordingNotifier implements ApprovalNotifier {
   constructor(private readonly store: MemoryRecordStore<ApprovalRecord>) {}
   async requested(record: ApprovalRecord) {
     this.requestedCalls.push({ record, storedAtThatMoment: await this.store.get(record.id) });
-    return { channel: 'C0APPROVALS', ts: `1700000000.${this.requestedCalls.length}` };
+    return { message: { channel: 'C0APPROVALS', ts: `1700000000.${this.requestedCalls.length}` } };
   }
   async decided(record: ApprovalRecord) {
     this.decidedCalls.push(record);

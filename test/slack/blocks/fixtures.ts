@@ -18,6 +18,7 @@ export function approvalRecord(overrides: Partial<ApprovalRecord> = {}): Approva
     expiresAt: '2024-05-01T11:00:00.000Z',
     decision: null,
     message: { channel: 'C0APPROVE', ts: '1714557600.000100' },
+    emailedAt: null,
     version: 1,
     ...overrides,
   };
