@@ -49,6 +49,9 @@ export interface EmailConfig {
   approvalTo: string[];
 }
 
+/** A current model from the SDK's list (not one it warns is deprecated); the fallback is cheaper. */
+export const DEFAULT_MODEL = 'claude-sonnet-5-5';
+
 /** Trims, and treats an empty value as missing (as the Anthropic SDK's readEnv does). */
 const optional = <T extends z.ZodType>(schema: T) =>
   z.preprocess((value) => {
@@ -122,7 +125,7 @@ const schema = z
     ALERT_EMAIL_FALLBACK_SECONDS: optional(z.coerce.number().int().min(1).max(3600)).default(60),
     ANTHROPIC_API_KEY: optional(z.string()),
     ANTHROPIC_BASE_URL: optional(httpUrl),
-    ANTHROPIC_MODEL: optional(z.string()).default('claude-sonnet-4-5'),
+    ANTHROPIC_MODEL: optional(z.string()).default(DEFAULT_MODEL),
     ANTHROPIC_FALLBACK_MODEL: optional(z.string()),
   })
   .superRefine((env, ctx) => {
