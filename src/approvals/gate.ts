@@ -121,6 +121,7 @@ export class ApprovalGate {
     const { record, created } = await this.store.insert(candidate);
     if (created) {
       this.logger.info({ approvalId: record.id, taskId: record.taskId }, 'approval requested');
+      this.events.emit('+', record);
       this.deadlines.arm(record.id, Date.parse(record.expiresAt));
       void this.announce(record);
     }
@@ -204,6 +205,12 @@ export class ApprovalGate {
   /** Disarms every deadline. Waiters stay subscribed; the store keeps everything for the next start. */
   stop(): void {
     this.deadlines.clear();
+  }
+
+  /** Calls `listener` with every new request this process stores. Returns the unsubscribe. */
+  onRequested(listener: (record: ApprovalRecord) => void): () => void {
+    this.events.on('+', listener);
+    return () => this.events.off('+', listener);
   }
 
   /** Calls `listener` with every approval this process sees decided. Returns the unsubscribe. */

@@ -5,6 +5,7 @@ import type { Store } from '../store/types.js';
 import { approvalRoutes, presentApproval } from './approvals.js';
 import { requireToken } from './auth.js';
 import { errorHandler } from './errors.js';
+import { createMetrics } from './metrics.js';
 
 /** Largest JSON body the API accepts; larger ones get a 413. */
 export const BODY_LIMIT = '1mb';
@@ -48,4 +49,6 @@ export function mountHttp(app: Express, { gate, store, logger, apiToken, slack, 
   });
   api.use(errorHandler(logger, presentApproval));
   app.use('/api/v1', api);
+
+  app.get('/metrics', requireToken(apiToken), createMetrics(gate).handler);
 }

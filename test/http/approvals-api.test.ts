@@ -158,6 +158,18 @@ describe('approvals API', () => {
   });
 });
 
+describe('metrics', () => {
+  it('serves Prometheus metrics behind the token, counting requests and decisions', async () => {
+    expect((await fetch(`${g.url}/metrics`)).status).toBe(401);
+    const res = await g.api('/metrics');
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toMatch(/^gatehouse_approvals_requested_total \d+/m);
+    expect(text).toMatch(/gatehouse_approvals_decided_total\{status="rejected",via="api"\} [1-9]/);
+    expect(text).toMatch(/^gatehouse_approvals_pending \d+/m);
+  });
+});
+
 describe('stopping', () => {
   it('answers open long-polls and stops accepting', async () => {
     const own = await startGatehouse({ slack: false });
