@@ -2,13 +2,19 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
+import { FallbackNotifier } from './approvals/fallback-notifier.js';
 import { ApprovalGate } from './approvals/gate.js';
+import type { ApprovalNotifier } from './approvals/notifier.js';
 import type { ApprovalRecord } from './approvals/types.js';
 import type { Clock } from './clock.js';
 import { type Config, describeConfig } from './config.js';
+import { EmailApprovalNotifier } from './email/approval-notifier.js';
+import { resolveLinkSecret } from './email/links.js';
+import { Mailer } from './email/mailer.js';
+import { decisionPages } from './http/decision-pages.js';
 import { createHttpApp, mountHttp } from './http/server.js';
 import { createLogger } from './logger.js';
-import { createSlackApp } from './slack/app.js';
+import { createSlackApp, type SlackRetryConfig } from './slack/app.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { SlackApprovalNotifier } from './slack/notifier.js';
 import { createStore } from './store/index.js';
@@ -19,6 +25,8 @@ export interface GatehouseDeps {
   store?: Store;
   logger?: Logger;
   clock?: Clock;
+  /** How hard the Slack client retries before a request counts as failed (tests shorten it). */
+  slackRetryConfig?: SlackRetryConfig;
 }
 
 /** A wired Gatehouse: the gate for in-process agents, the HTTP server, Slack when configured. */
@@ -43,11 +51,14 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
   const shutdown = new AbortController();
   const slackMode = config.slack ? (config.slack.appToken ? 'socket' : 'http') : 'off';
   const http = createHttpApp();
-  const slack = config.slack ? createSlackApp(config.slack, logger, http) : null;
+  const slack = config.slack ? createSlackApp(config.slack, logger, http, deps.slackRetryConfig) : null;
+
+  const mailer = config.email ? new Mailer({ smtpUrl: config.email.smtpUrl, from: config.email.from }) : null;
+  const linkSecret = await resolveLinkSecret(store, config);
 
   const gate = new ApprovalGate({
     store: store.records<ApprovalRecord>('approvals'),
-    notifier: slack ? new SlackApprovalNotifier(slack.client, config.channels.approvals, logger) : undefined,
+    notifier: approvalNotifier({ config, slack, mailer, linkSecret, store, logger, clock: deps.clock }),
     clock: deps.clock,
     logger,
     defaultApprovers: config.approvers,
@@ -56,6 +67,10 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
   });
   if (slack) registerListeners(slack, { gate, logger });
   mountHttp(http, { gate, store, logger, apiToken: config.apiToken, slack: slackMode, shutdown: shutdown.signal });
+  http.use(
+    '/decisions',
+    decisionPages({ gate, store, secret: linkSecret, publicUrl: config.publicUrl, logger, clock: deps.clock }),
+  );
 
   let server: Server | undefined;
   return {
@@ -90,7 +105,39 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
         clearTimeout(force);
       }
       if (slackMode === 'socket') await slack?.stop();
+      mailer?.close();
       await store.close();
     },
   };
+}
+
+/**
+ * Slack when configured, e-mail when configured; with both, e-mail is the fallback for requests
+ * Slack could not take.
+ */
+function approvalNotifier(parts: {
+  config: Config;
+  slack: App | null;
+  mailer: Mailer | null;
+  linkSecret: string;
+  store: Store;
+  logger: Logger;
+  clock?: Clock;
+}): ApprovalNotifier | undefined {
+  const { config, slack, mailer, linkSecret, store, logger, clock } = parts;
+  const viaSlack = slack ? new SlackApprovalNotifier(slack.client, config.channels.approvals, logger) : null;
+  const viaEmail =
+    mailer && config.email && config.email.approvalTo.length > 0
+      ? new EmailApprovalNotifier({
+          mailer,
+          to: config.email.approvalTo,
+          publicUrl: config.publicUrl,
+          secret: linkSecret,
+          outcomes: store.keyv('email-outcomes'),
+          logger,
+          clock,
+        })
+      : null;
+  if (viaSlack && viaEmail) return new FallbackNotifier({ primary: viaSlack, fallback: viaEmail, logger });
+  return viaSlack ?? viaEmail ?? undefined;
 }

@@ -5,13 +5,33 @@ import type { SlackConfig } from '../config.js';
 import { slackLogger } from './logger.js';
 
 /** Bolt's WebClient retries a 429 or 5xx only this often, so no notice goes out half an hour stale. */
-const RETRY_CONFIG = { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 4000, randomize: true };
+export const SLACK_RETRY_CONFIG: SlackRetryConfig = {
+  retries: 3,
+  factor: 2,
+  minTimeout: 500,
+  maxTimeout: 4000,
+  randomize: true,
+};
+
+/** How the Web API client retries (the shape of its `retryConfig`). */
+export interface SlackRetryConfig {
+  retries: number;
+  factor?: number;
+  minTimeout?: number;
+  maxTimeout?: number;
+  randomize?: boolean;
+}
 
 /** The Bolt app: HTTP mode on `expressApp` at /slack/events, or Socket Mode when an app token is set. */
-export function createSlackApp(config: SlackConfig, logger: Logger, expressApp: Express): App {
+export function createSlackApp(
+  config: SlackConfig,
+  logger: Logger,
+  expressApp: Express,
+  retryConfig: SlackRetryConfig = SLACK_RETRY_CONFIG,
+): App {
   const clientOptions = {
     slackApiUrl: config.apiUrl ? `${config.apiUrl.replace(/\/+$/, '')}/` : undefined,
-    retryConfig: RETRY_CONFIG,
+    retryConfig,
     timeout: 10_000,
   };
   const boltLogger = slackLogger(logger);

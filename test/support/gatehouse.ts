@@ -57,7 +57,11 @@ export async function startGatehouse(
     ...options.env,
   };
   const config = loadConfig(env);
-  const gatehouse = await createGatehouse(config, { clock: options.clock, logger: createLogger('silent') });
+  const gatehouse = await createGatehouse(config, {
+    clock: options.clock,
+    logger: createLogger('silent'),
+    slackRetryConfig: { retries: 1, minTimeout: 10, maxTimeout: 10 },
+  });
   const url = await gatehouse.start();
   return {
     gatehouse,
