@@ -9,6 +9,7 @@ export enum ErrorCode {
   NotAllowedError = 'gatehouse_not_allowed',
   ConflictError = 'gatehouse_conflict',
   StoreError = 'gatehouse_store_error',
+  BudgetExceeded = 'gatehouse_budget_exceeded',
   UnknownError = 'gatehouse_unknown_error',
 }
 

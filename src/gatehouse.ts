@@ -2,19 +2,25 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
+import { AlertManager } from './alerts/manager.js';
+import { loadRoutesFile } from './alerts/routes-file.js';
+import { createRouter } from './alerts/routing.js';
+import type { AlertRecord } from './alerts/types.js';
 import { FallbackNotifier } from './approvals/fallback-notifier.js';
 import { ApprovalGate } from './approvals/gate.js';
 import type { ApprovalNotifier } from './approvals/notifier.js';
 import type { ApprovalRecord } from './approvals/types.js';
 import type { Clock } from './clock.js';
 import { type Config, describeConfig } from './config.js';
+import { EmailAlertPort } from './email/alert-port.js';
 import { EmailApprovalNotifier } from './email/approval-notifier.js';
 import { resolveLinkSecret } from './email/links.js';
 import { Mailer } from './email/mailer.js';
 import { decisionPages } from './http/decision-pages.js';
 import { createHttpApp, mountHttp } from './http/server.js';
 import { createLogger } from './logger.js';
-import { createSlackApp, type SlackRetryConfig } from './slack/app.js';
+import { SlackAlertPort } from './slack/alert-port.js';
+import { createSlackApp, type SlackRetryConfig, slackApiUrl } from './slack/app.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { SlackApprovalNotifier } from './slack/notifier.js';
 import { createStore } from './store/index.js';
@@ -32,6 +38,7 @@ export interface GatehouseDeps {
 /** A wired Gatehouse: the gate for in-process agents, the HTTP server, Slack when configured. */
 export interface Gatehouse {
   gate: ApprovalGate;
+  alerts: AlertManager;
   store: Store;
   slack: App | null;
   logger: Logger;
@@ -56,8 +63,9 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
   const mailer = config.email ? new Mailer({ smtpUrl: config.email.smtpUrl, from: config.email.from }) : null;
   const linkSecret = await resolveLinkSecret(store, config);
 
+  const approvals = store.records<ApprovalRecord>('approvals');
   const gate = new ApprovalGate({
-    store: store.records<ApprovalRecord>('approvals'),
+    store: approvals,
     notifier: approvalNotifier({ config, slack, mailer, linkSecret, store, logger, clock: deps.clock }),
     clock: deps.clock,
     logger,
@@ -65,8 +73,36 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     defaultChannel: config.channels.approvals,
     defaultTimeoutSeconds: config.approvalTimeoutSeconds,
   });
+  const alerts = new AlertManager({
+    store: store.records<AlertRecord>('alerts'),
+    slack: config.slack
+      ? new SlackAlertPort({ token: config.slack.botToken, slackApiUrl: slackApiUrl(config.slack) })
+      : undefined,
+    email: mailer ? new EmailAlertPort({ mailer, publicUrl: config.publicUrl }) : undefined,
+    routing: createRouter({
+      channels: config.channels,
+      email: config.email,
+      routes: config.alerts.routesFile ? await loadRoutesFile(config.alerts.routesFile) : undefined,
+    }),
+    // Follow-ups about a task go in the thread of its approval message too.
+    threadFor: async (taskId) => (await approvals.findBy('taskId', taskId)).find((r) => r.message)?.message ?? null,
+    clock: deps.clock,
+    logger,
+    dedupWindowSeconds: config.alerts.dedupWindowSeconds,
+    costWarningPercent: config.alerts.costWarningPercent,
+    emailFallbackSeconds: config.alerts.emailFallbackSeconds,
+  });
+
   if (slack) registerListeners(slack, { gate, logger });
-  mountHttp(http, { gate, store, logger, apiToken: config.apiToken, slack: slackMode, shutdown: shutdown.signal });
+  mountHttp(http, {
+    gate,
+    alerts,
+    store,
+    logger,
+    apiToken: config.apiToken,
+    slack: slackMode,
+    shutdown: shutdown.signal,
+  });
   http.use(
     '/decisions',
     decisionPages({ gate, store, secret: linkSecret, publicUrl: config.publicUrl, logger, clock: deps.clock }),
@@ -75,11 +111,13 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
   let server: Server | undefined;
   return {
     gate,
+    alerts,
     store,
     slack,
     logger,
     async start() {
       await gate.start();
+      await alerts.start();
       server = createServer(http);
       await new Promise<void>((resolve, reject) => {
         server?.once('error', reject).listen(config.port, config.host, () => resolve());
@@ -94,6 +132,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     async stop() {
       shutdown.abort();
       gate.stop();
+      alerts.stop();
       if (server) {
         const closed = new Promise((resolve) => server?.close(resolve));
         // Keep-alive connections are closed as soon as their last answer (a long-poll's) is out.

@@ -37,9 +37,12 @@ export interface DeliveryAttempt {
   error?: string;
 }
 
-/** Delivery to one target: a Slack channel or an e-mail list. */
+/** Delivery to one target: a Slack channel or thread, or an e-mail list. */
 export interface Delivery {
-  /** `slack:C0123` or `email:team` / `email:owner` / `email:fallback`. */
+  /**
+   * `slack:C0123`, `slack-thread:C0123:1700000000.000100` (a reply in a task's thread), or
+   * `email:team` / `email:owner` / `email:route` (a routing file's own list) / `email:fallback`.
+   */
   target: string;
   status: 'pending' | 'sent' | 'failed' | 'fallback';
   /** The Slack message, once posted; storms update it in place. */
@@ -70,5 +73,12 @@ export interface AlertRecord {
   lastSeen: string;
   route: Route;
   deliveries: Delivery[];
+  /**
+   * `pending` while a delivery is pending or a posted message does not show the latest count yet
+   * (what `AlertManager.start()` resumes after a restart); `done` otherwise.
+   */
+  state?: 'pending' | 'done';
+  /** Info alerts arriving in quiet hours are held until then (ISO time); null when not held. */
+  heldUntil?: string | null;
   version: number;
 }

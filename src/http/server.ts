@@ -1,7 +1,9 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
+import type { AlertManager } from '../alerts/manager.js';
 import type { ApprovalGate } from '../approvals/gate.js';
 import type { Store } from '../store/types.js';
+import { alertRoutes } from './alerts.js';
 import { approvalRoutes, presentApproval } from './approvals.js';
 import { requireToken } from './auth.js';
 import { errorHandler } from './errors.js';
@@ -12,6 +14,7 @@ export const BODY_LIMIT = '1mb';
 
 export interface HttpOptions {
   gate: ApprovalGate;
+  alerts: AlertManager;
   store: Store;
   logger: Logger;
   apiToken: string | undefined;
@@ -28,7 +31,7 @@ export function createHttpApp(): Express {
 }
 
 /** Mounts /healthz and the bearer-token API under /api/v1. */
-export function mountHttp(app: Express, { gate, store, logger, apiToken, slack, shutdown }: HttpOptions): void {
+export function mountHttp(app: Express, { gate, alerts, store, logger, apiToken, slack, shutdown }: HttpOptions): void {
   app.get('/healthz', async (_req, res) => {
     const storeOk = await store.ping().then(
       () => true,
@@ -44,6 +47,7 @@ export function mountHttp(app: Express, { gate, store, logger, apiToken, slack, 
   // Any content type is read as JSON, so a form-encoded body is a clear 400 rather than an empty one.
   api.use(express.json({ limit: BODY_LIMIT, type: () => true }));
   api.use(approvalRoutes(gate, shutdown));
+  api.use(alertRoutes(alerts));
   api.use((req, res) => {
     res.status(404).json({ error: 'not_found', message: `no route ${req.method} ${req.originalUrl}` });
   });

@@ -30,7 +30,7 @@ export function createSlackApp(
   retryConfig: SlackRetryConfig = SLACK_RETRY_CONFIG,
 ): App {
   const clientOptions = {
-    slackApiUrl: config.apiUrl ? `${config.apiUrl.replace(/\/+$/, '')}/` : undefined,
+    slackApiUrl: slackApiUrl(config),
     retryConfig,
     timeout: 10_000,
   };
@@ -51,4 +51,9 @@ export function createSlackApp(
     logger: boltLogger,
   });
   return new App({ token: config.botToken, receiver, clientOptions, logger: boltLogger });
+}
+
+/** The Web API base URL with the trailing slash the client needs, or undefined for Slack's own. */
+export function slackApiUrl(config: SlackConfig): string | undefined {
+  return config.apiUrl ? `${config.apiUrl.replace(/\/+$/, '')}/` : undefined;
 }

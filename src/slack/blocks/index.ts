@@ -1,3 +1,14 @@
+export type { AlertAttachment, AlertMessage, AlertMessageOptions } from './alert-message.js';
+export {
+  AlertBlockId,
+  AlertStyle,
+  alertMessage,
+  alertStyle,
+  alertTitle,
+  budgetPercent,
+  formatUsd,
+  percentBar,
+} from './alert-message.js';
 export type { ApprovalMessage, ApprovalRequestMessageOptions } from './approval-message.js';
 export {
   alreadyDecidedText,
