@@ -31,6 +31,8 @@ export interface GatehouseDeps {
   store?: Store;
   logger?: Logger;
   clock?: Clock;
+  /** The e-mail sender, when e-mail is configured (tests shorten its retries). */
+  mailer?: Mailer;
   /** How hard the Slack client retries before a request counts as failed (tests shorten it). */
   slackRetryConfig?: SlackRetryConfig;
 }
@@ -60,7 +62,9 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
   const http = createHttpApp();
   const slack = config.slack ? createSlackApp(config.slack, logger, http, deps.slackRetryConfig) : null;
 
-  const mailer = config.email ? new Mailer({ smtpUrl: config.email.smtpUrl, from: config.email.from }) : null;
+  const mailer = config.email
+    ? (deps.mailer ?? new Mailer({ smtpUrl: config.email.smtpUrl, from: config.email.from }))
+    : null;
   const linkSecret = await resolveLinkSecret(store, config);
 
   const approvals = store.records<ApprovalRecord>('approvals');

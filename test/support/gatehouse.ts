@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../../src/clock.js';
 import { loadConfig } from '../../src/config.js';
+import { Mailer } from '../../src/email/mailer.js';
 import { createGatehouse, type Gatehouse } from '../../src/gatehouse.js';
 import { createLogger } from '../../src/logger.js';
 import { FakeSlack } from './fake-slack.js';
@@ -61,6 +62,15 @@ export async function startGatehouse(
     clock: options.clock,
     logger: createLogger('silent'),
     slackRetryConfig: { retries: 1, minTimeout: 10, maxTimeout: 10 },
+    mailer: config.email
+      ? new Mailer({
+          smtpUrl: config.email.smtpUrl,
+          from: config.email.from,
+          retries: 2,
+          minTimeoutMs: 10,
+          maxTimeoutMs: 20,
+        })
+      : undefined,
   });
   const url = await gatehouse.start();
   return {
