@@ -6,10 +6,14 @@ import { startGatehouse } from '../test/support/gatehouse.js';
 import { libraryWaiter, longPollWaiter, measureClickToResume, pollingWaiter } from './approvals.js';
 import { measurePending } from './pending.js';
 import { ms } from './stats.js';
+import { accountFor, burstThroughput, postsPerChannel, runStorm } from './storm.js';
 
 const APPROVALS = Number(process.env.BENCH_APPROVALS ?? 500);
 const PENDING = Number(process.env.BENCH_PENDING ?? 10_000);
 const IDLE_MS = Number(process.env.BENCH_IDLE_MS ?? 10_000);
+const STORM = Number(process.env.BENCH_STORM ?? 10_000);
+const STORM_SECONDS = Number(process.env.BENCH_STORM_SECONDS ?? 60);
+const ONLY = process.env.BENCH_ONLY; // approvals | pending | storm
 
 const results: Array<{ target: string; ok: boolean }> = [];
 const check = (target: string, ok: boolean) => {
@@ -60,9 +64,49 @@ async function pending() {
   }
 }
 
+async function storm() {
+  console.log(`\n## Alert storm: ${STORM} alerts over ${STORM_SECONDS} s across 20 tasks, through the API (SQLite)`);
+  const g = await startGatehouse({
+    env: { SLACK_ALERTS_CHANNEL: 'C0ALERTS', SLACK_MONITORING_CHANNEL: 'C0MONITOR', SLACK_STATUS_CHANNEL: 'C0STATUS' },
+  });
+  try {
+    const r = await runStorm(g, STORM, STORM_SECONDS);
+    const posts = g.slack!.callsTo('chat.postMessage');
+    const updates = g.slack!.callsTo('chat.update');
+    console.log(
+      `  accepted ${r.accepted} (rejected ${r.rejected}) in ${r.sendSeconds.toFixed(1)} s: ${r.acceptedPerSecond.toFixed(0)}/s offered load`,
+    );
+    console.log(
+      `  API latency p50 ${ms(r.p50)}  p99 ${ms(r.p99)}; Slack queues drained at ${r.drainSeconds.toFixed(1)} s`,
+    );
+    console.log(`  Slack: ${posts.length} posts, ${updates.length} counter updates`);
+    const channels = postsPerChannel(posts);
+    for (const c of channels) {
+      console.log(
+        `  ${c.channel.padEnd(10)} ${String(c.posts).padStart(3)} posts, sustained ${c.perSecond.toFixed(2)}/s, most in any 1 s: ${c.maxInWindow}, smallest gap ${c.minGap.toFixed(0)} ms`,
+      );
+    }
+    const account = await accountFor(g, updates, posts);
+    console.log(
+      `  ${account.groups} alert groups count ${account.counted} alerts; final Slack texts show ${account.shown}`,
+    );
+    const burst = await burstThroughput(g, 5000);
+    console.log(`  burst: the API accepts ${burst.toFixed(0)} alerts/s (5,000 back to back, 32 clients)`);
+    check(
+      'Slack posts stay at 1 per second per channel, sustained (no gap under 950 ms)',
+      channels.every((c) => c.perSecond <= 1.01 && c.minGap >= 950),
+    );
+    check('every alert accepted and counted in a stored group', r.accepted === STORM && account.counted === STORM);
+    check('every alert shown in a delivered message or its counter', account.shown === STORM);
+  } finally {
+    await g.stop();
+  }
+}
+
 console.log(`# Gatehouse benchmark — node ${process.version}, ${new Date().toISOString()}`);
-await clickToResume();
-await pending();
+if (!ONLY || ONLY === 'approvals') await clickToResume();
+if (!ONLY || ONLY === 'pending') await pending();
+if (!ONLY || ONLY === 'storm') await storm();
 const failed = results.filter((r) => !r.ok);
 console.log(`\n${results.length - failed.length} of ${results.length} targets met`);
 process.exit(failed.length > 0 ? 1 : 0);
