@@ -5,6 +5,7 @@ import { type Clock, systemClock } from '../clock.js';
 import { AlreadyDecidedError, NotAllowedError, NotFoundError, StoreError } from '../errors.js';
 import type { RecordStore } from '../store/types.js';
 import { Deadlines } from './deadlines.js';
+import type { ApprovalEvent, ApprovalEventListener, ApprovalEventType } from './events.js';
 import { type ApprovalNotifier, silentNotifier } from './notifier.js';
 import { approvalRequestSchema, parseOrThrow } from './schema.js';
 import type {
@@ -50,6 +51,7 @@ export class ApprovalGate {
   private readonly deadlines: Deadlines;
   /** Fires `decided` with the committed record; waiters subscribe per id. */
   private readonly events = new EventEmitter().setMaxListeners(0);
+  private readonly listeners = new Set<ApprovalEventListener>();
 
   constructor({
     store,
@@ -122,6 +124,7 @@ export class ApprovalGate {
     if (created) {
       this.logger.info({ approvalId: record.id, taskId: record.taskId }, 'approval requested');
       this.events.emit('+', record);
+      this.report('requested', record, record.requestedBy, {});
       this.deadlines.arm(record.id, Date.parse(record.expiresAt));
       void this.announce(record);
     }
@@ -219,6 +222,31 @@ export class ApprovalGate {
     return () => this.events.off('*', listener);
   }
 
+  /** Calls `listener` with every event of every approval in this process. Returns the unsubscribe. */
+  onEvent(listener: ApprovalEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Hands an event to every listener; a failing listener is logged and never stops the gate. */
+  private report(type: ApprovalEventType, record: ApprovalRecord, actor: string | null, data: Record<string, unknown>) {
+    const event: ApprovalEvent = {
+      type,
+      approvalId: record.id,
+      at: new Date(this.clock.now()).toISOString(),
+      actor,
+      data,
+      record,
+    };
+    for (const listener of this.listeners) {
+      Promise.resolve()
+        .then(() => listener(event))
+        .catch((error: unknown) =>
+          this.logger.error({ err: error, approvalId: record.id, event: type }, 'approval event listener failed'),
+        );
+    }
+  }
+
   /** Number of deadlines armed in this process (for /metrics and benchmarks). */
   get armedDeadlines(): number {
     return this.deadlines.size;
@@ -257,6 +285,7 @@ export class ApprovalGate {
     this.logger.info({ approvalId: id, status, decidedBy: decision.decidedBy, via: decision.via }, 'approval decided');
     this.events.emit(id, decided);
     this.events.emit('*', decided);
+    this.report('decided', decided, decision.decidedBy, { status, via: decision.via });
     void this.notifier.decided(decided).catch((error: unknown) => {
       this.logger.error({ err: error, approvalId: id }, 'could not show the outcome');
     });
@@ -273,6 +302,7 @@ export class ApprovalGate {
         message: message ?? current.message,
         emailedAt: emailedAt ?? current.emailedAt,
       }));
+      this.report('announced', stored, SYSTEM_ACTOR, { message: message ?? null, emailedAt: emailedAt ?? null });
       if (stored.status !== 'pending') await this.notifier.decided(stored);
     } catch (error) {
       this.logger.error({ err: error, approvalId: record.id }, 'could not notify approvers');
