@@ -16,6 +16,14 @@ export interface Config {
   /** Default approver Slack user ids; empty means anyone who sees the message may decide. */
   approvers: string[];
   approvalTimeoutSeconds: number;
+  /** The timeout ladder and quorum defaults of requests that name none. */
+  approvalLadder: {
+    remindAtPercent: number | null;
+    escalateAtPercent: number | null;
+    escalation: { channel: string | null; approvers: string[] };
+    onTimeout: 'timeout' | 'approve' | 'keep-waiting';
+    allowSelfApproval: boolean;
+  };
   /** Null when e-mail is off (no SMTP_URL). */
   email: EmailConfig | null;
   anthropic: { apiKey?: string; baseUrl?: string; model: string; fallbackModel?: string };
@@ -80,6 +88,10 @@ const slackChannelId = optional(
   z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a channel id like C0123ABCD (not a #name)'),
 );
 const email = z.email();
+/** A percentage of the timeout, or `off`. */
+const percentOrOff = optional(
+  z.union([z.literal('off'), z.coerce.number().gt(0).lt(100)], 'expected a percentage between 0 and 100, or off'),
+);
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 
 const schema = z
@@ -108,6 +120,12 @@ const schema = z
         .min(1)
         .max(30 * 24 * 3600),
     ).default(3600),
+    APPROVAL_REMIND_AT_PERCENT: percentOrOff.default(50),
+    APPROVAL_ESCALATE_AT_PERCENT: percentOrOff.default(80),
+    APPROVAL_ESCALATION_CHANNEL: slackChannelId,
+    APPROVAL_ESCALATION_APPROVERS: list(slackUserId, 'a Slack user id like U0123ABCD'),
+    APPROVAL_ON_TIMEOUT: optional(z.enum(['timeout', 'approve', 'keep-waiting'])).default('timeout'),
+    ALLOW_SELF_APPROVAL: optional(z.enum(['true', 'false'], 'expected true or false')).default('true'),
     SMTP_URL: optional(z.url({ protocol: /^smtps?$/, error: 'expected smtp://user:pass@host:port or smtps://…' })),
     EMAIL_FROM: optional(email),
     ALERT_EMAIL_TEAM: list(email, 'an e-mail address'),
@@ -181,6 +199,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     approvers: e.APPROVERS,
     approvalTimeoutSeconds: e.APPROVAL_TIMEOUT_SECONDS,
+    approvalLadder: {
+      remindAtPercent: e.APPROVAL_REMIND_AT_PERCENT === 'off' ? null : e.APPROVAL_REMIND_AT_PERCENT,
+      escalateAtPercent: e.APPROVAL_ESCALATE_AT_PERCENT === 'off' ? null : e.APPROVAL_ESCALATE_AT_PERCENT,
+      escalation: { channel: e.APPROVAL_ESCALATION_CHANNEL ?? null, approvers: e.APPROVAL_ESCALATION_APPROVERS },
+      onTimeout: e.APPROVAL_ON_TIMEOUT,
+      allowSelfApproval: e.ALLOW_SELF_APPROVAL === 'true',
+    },
     email:
       e.SMTP_URL && e.EMAIL_FROM
         ? {

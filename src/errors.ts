@@ -80,6 +80,19 @@ export class ConflictError extends GatehouseError {
   }
 }
 
+/** The same approval id asked again with different content: the old decision does not cover it. */
+export class StaleRequestError extends ConflictError {
+  readonly approval: ApprovalRecord;
+  readonly differences: string[];
+  constructor(approval: ApprovalRecord, differences: string[]) {
+    super(
+      `approval ${approval.id} already exists with different content (${differences.join(', ')}): use a new id to ask again`,
+    );
+    this.approval = approval;
+    this.differences = differences;
+  }
+}
+
 /** The store failed or lost a race it could not win after retrying. */
 export class StoreError extends GatehouseError {
   constructor(message: string, options?: { cause?: unknown }) {

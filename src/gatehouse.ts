@@ -76,6 +76,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     defaultApprovers: config.approvers,
     defaultChannel: config.channels.approvals,
     defaultTimeoutSeconds: config.approvalTimeoutSeconds,
+    defaults: config.approvalLadder,
   });
   const alerts = new AlertManager({
     store: store.records<AlertRecord>('alerts'),

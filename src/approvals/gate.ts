@@ -2,11 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type Logger, pino } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
-import { AlreadyDecidedError, NotAllowedError, NotFoundError, StoreError } from '../errors.js';
+import { AlreadyDecidedError, NotFoundError, StaleRequestError, StoreError } from '../errors.js';
 import type { RecordStore } from '../store/types.js';
 import { Deadlines } from './deadlines.js';
 import type { ApprovalEvent, ApprovalEventListener, ApprovalEventType } from './events.js';
 import { type ApprovalNotifier, silentNotifier } from './notifier.js';
+import { type ApprovalDefaults, buildRecord, contentDifferences, DEFAULTS, nextStep } from './record.js';
 import { approvalRequestSchema, parseOrThrow } from './schema.js';
 import type {
   ApprovalRecord,
@@ -17,6 +18,7 @@ import type {
   DecisionInput,
   DecisionVia,
 } from './types.js';
+import { castVote } from './voting.js';
 
 /** Options of an ApprovalGate; everything but `store` has a default. */
 export interface ApprovalGateOptions {
@@ -29,6 +31,8 @@ export interface ApprovalGateOptions {
   defaultApprovers?: string[];
   defaultChannel?: string;
   defaultTimeoutSeconds?: number;
+  /** Ladder and quorum defaults (reminders at 50 %, escalation at 80 %, …) for requests that name none. */
+  defaults?: Partial<ApprovalDefaults>;
 }
 
 /** Who decides when the deadline passes. */
@@ -47,7 +51,7 @@ export class ApprovalGate {
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly newId: () => string;
-  private readonly defaults: { approvers: string[]; channel: string | null; timeoutSeconds: number };
+  private readonly defaults: ApprovalDefaults;
   private readonly deadlines: Deadlines;
   /** Fires `decided` with the committed record; waiters subscribe per id. */
   private readonly events = new EventEmitter().setMaxListeners(0);
@@ -62,6 +66,7 @@ export class ApprovalGate {
     defaultApprovers = [],
     defaultChannel,
     defaultTimeoutSeconds = 3600,
+    defaults = {},
   }: ApprovalGateOptions) {
     this.store = store;
     this.notifier = notifier;
@@ -69,11 +74,13 @@ export class ApprovalGate {
     this.logger = logger;
     this.newId = newId;
     this.defaults = {
+      ...DEFAULTS,
       approvers: defaultApprovers,
       channel: defaultChannel ?? null,
       timeoutSeconds: defaultTimeoutSeconds,
+      ...defaults,
     };
-    this.deadlines = new Deadlines(clock, (id) => void this.expire(id));
+    this.deadlines = new Deadlines(clock, (id) => void this.step(id));
   }
 
   /**
@@ -96,38 +103,24 @@ export class ApprovalGate {
     return toResponse(decided);
   }
 
-  /** Stores a request (before anyone is told) unless one with its id exists; then notifies. */
+  /**
+   * Stores a request (before anyone is told) unless one with its id exists; then notifies. The
+   * same id with different content is a StaleRequestError: an old decision never covers a new ask.
+   */
   async submit(request: ApprovalRequest): Promise<{ record: ApprovalRecord; created: boolean }> {
     const input = parseOrThrow(approvalRequestSchema, request);
-    const now = this.clock.now();
-    const timeoutSeconds = input.timeoutSeconds ?? this.defaults.timeoutSeconds;
-    const candidate: ApprovalRecord = {
-      id: input.id ?? this.newId(),
-      status: 'pending',
-      title: input.title,
-      explanation: input.explanation ?? '',
-      context: input.context ?? {},
-      requestedBy: input.requestedBy ?? null,
-      taskId: input.taskId ?? null,
-      approvers: input.approvers ?? this.defaults.approvers,
-      channel: input.channel ?? this.defaults.channel,
-      callbackUrl: input.callbackUrl ?? null,
-      timeoutSeconds,
-      createdAt: new Date(now).toISOString(),
-      expiresAt: new Date(now + timeoutSeconds * 1000).toISOString(),
-      decision: null,
-      message: null,
-      emailedAt: null,
-      version: 1,
-    };
+    const candidate = buildRecord(input, this.defaults, this.clock.now(), input.id ?? this.newId());
     const { record, created } = await this.store.insert(candidate);
-    if (created) {
-      this.logger.info({ approvalId: record.id, taskId: record.taskId }, 'approval requested');
-      this.events.emit('+', record);
-      this.report('requested', record, record.requestedBy, {});
-      this.deadlines.arm(record.id, Date.parse(record.expiresAt));
-      void this.announce(record);
+    if (!created) {
+      const differences = contentDifferences(record, candidate);
+      if (differences.length > 0) throw new StaleRequestError(record, differences);
+      return { record, created };
     }
+    this.logger.info({ approvalId: record.id, taskId: record.taskId }, 'approval requested');
+    this.events.emit('+', record);
+    this.report('requested', record, record.requestedBy, { contentHash: record.contentHash });
+    this.arm(record);
+    void this.announce(record);
     return { record, created };
   }
 
@@ -178,11 +171,25 @@ export class ApprovalGate {
    * winning record) when someone else decided first.
    */
   async decide(id: string, input: DecisionInput): Promise<ApprovalRecord> {
-    return this.conclude(id, input.decision === 'approve' ? 'approved' : 'rejected', input, (record) => {
-      if (input.enforceApprovers && record.approvers.length > 0 && !record.approvers.includes(input.decidedBy)) {
-        throw new NotAllowedError(`${input.decidedBy} is not an approver of ${record.id}`);
-      }
+    const at = new Date(this.clock.now()).toISOString();
+    const next = await this.write(id, (record) => {
+      if (record.status !== 'pending')
+        throw new AlreadyDecidedError(`approval ${id} was already ${record.status}`, record);
+      return castVote(record, input, at);
     });
+    if (next.status !== 'pending') {
+      this.finish(next);
+      return next;
+    }
+    this.report('vote', next, input.decidedBy, {
+      vote: input.decision,
+      via: input.via,
+      feedback: input.feedback ?? null,
+    });
+    void this.notifier.progressed?.(next).catch((error: unknown) => {
+      this.logger.error({ err: error, approvalId: id }, 'could not show the vote');
+    });
+    return next;
   }
 
   /** Cancels a pending approval; waiting callers resolve with status `cancelled`. */
@@ -198,7 +205,7 @@ export class ApprovalGate {
   async start(): Promise<{ pending: number }> {
     const pending = await this.store.findBy('status', 'pending');
     for (const record of pending) {
-      this.deadlines.arm(record.id, Date.parse(record.expiresAt));
+      this.arm(record);
       if (!record.message) void this.announce(record);
     }
     if (pending.length > 0) this.logger.info({ pending: pending.length }, 're-armed pending approvals');
@@ -252,20 +259,68 @@ export class ApprovalGate {
     return this.deadlines.size;
   }
 
-  private async expire(id: string): Promise<void> {
+  /** Arms the timer of the record's next ladder step (reminder, escalation or deadline), if any. */
+  private arm(record: ApprovalRecord): void {
+    const next = nextStep(record);
+    if (next) this.deadlines.arm(record.id, next.at);
+    else this.deadlines.disarm(record.id);
+  }
+
+  /**
+   * Runs the ladder step that fell due. Each step is stamped on the record by compare-and-swap
+   * before anyone is told, so it happens once however many processes arm the same timer.
+   */
+  private async step(id: string): Promise<void> {
     try {
-      await this.conclude(id, 'timeout', { decidedBy: SYSTEM_ACTOR, via: 'system' });
+      const record = await this.get(id);
+      const due = nextStep(record);
+      if (!due) return;
+      if (due.at > this.clock.now()) return this.arm(record);
+      if (due.step === 'expire') {
+        const approve = record.ladder?.onTimeout === 'approve';
+        await this.conclude(id, approve ? 'approved' : 'timeout', {
+          decidedBy: SYSTEM_ACTOR,
+          via: 'system',
+          feedback: approve ? 'approved automatically at the deadline' : null,
+        });
+        return;
+      }
+      await this.climb(record, due.step);
     } catch (error) {
-      // Decided elsewhere first (another process, a click in the same instant): nothing to do.
-      if (!(error instanceof AlreadyDecidedError)) this.logger.error({ err: error, approvalId: id }, 'expiry failed');
+      // Decided or stepped elsewhere first (another process, a click in the same instant).
+      if (!(error instanceof AlreadyDecidedError))
+        this.logger.error({ err: error, approvalId: id }, 'ladder step failed');
     }
+    const latest = await this.store.get(id).catch(() => undefined);
+    if (latest) this.arm(latest);
+  }
+
+  /** Reminds or escalates once: stamps the record, then tells people. */
+  private async climb(record: ApprovalRecord, step: 'remind' | 'escalate'): Promise<void> {
+    const at = new Date(this.clock.now()).toISOString();
+    const stamped = await this.write(record.id, (current) => {
+      if (current.status !== 'pending') throw new AlreadyDecidedError('decided meanwhile', current);
+      if (step === 'remind') return current.remindedAt ? current : { ...current, remindedAt: at };
+      if (current.escalatedAt) return current;
+      const added = current.ladder?.escalation.approvers ?? [];
+      // An open request (no approvers: anyone may decide) stays open; a closed one gains the escalation approvers.
+      const approvers = current.approvers.length > 0 ? [...new Set([...current.approvers, ...added])] : [];
+      return { ...current, escalatedAt: at, approvers };
+    });
+    if ((step === 'remind' ? stamped.remindedAt : stamped.escalatedAt) !== at) return;
+    this.report(step === 'remind' ? 'reminded' : 'escalated', stamped, SYSTEM_ACTOR, {});
+    if (step === 'remind') {
+      await this.notifier.reminded?.(stamped);
+      return;
+    }
+    const escalationMessage = (await this.notifier.escalated?.(stamped))?.escalationMessage;
+    if (escalationMessage) await this.write(record.id, (current) => ({ ...current, escalationMessage }));
   }
 
   private async conclude(
     id: string,
     status: Exclude<ApprovalStatus, 'pending'>,
     input: Pick<DecisionInput, 'decidedBy' | 'via' | 'feedback' | 'modifications'>,
-    check?: (record: ApprovalRecord) => void,
   ): Promise<ApprovalRecord> {
     const decision: Decision = {
       decidedBy: input.decidedBy,
@@ -278,9 +333,17 @@ export class ApprovalGate {
       if (record.status !== 'pending') {
         throw new AlreadyDecidedError(`approval ${id} was already ${record.status}`, record);
       }
-      check?.(record);
       return { ...record, status, decision };
     });
+    this.finish(decided);
+    return decided;
+  }
+
+  /** After a decision is committed: disarm, wake the waiters, report, show the outcome. */
+  private finish(decided: ApprovalRecord): void {
+    const id = decided.id;
+    const { status } = decided;
+    const decision = decided.decision as Decision;
     this.deadlines.disarm(id);
     this.logger.info({ approvalId: id, status, decidedBy: decision.decidedBy, via: decision.via }, 'approval decided');
     this.events.emit(id, decided);
@@ -289,7 +352,6 @@ export class ApprovalGate {
     void this.notifier.decided(decided).catch((error: unknown) => {
       this.logger.error({ err: error, approvalId: id }, 'could not show the outcome');
     });
-    return decided;
   }
 
   /** Posts the request and stores where its message lives; shows the outcome if it was decided meanwhile. */

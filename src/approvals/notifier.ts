@@ -19,6 +19,12 @@ export interface ApprovalNotifier {
   requested(record: ApprovalRecord): Promise<Announcement>;
   /** Shows the outcome where the request was shown. */
   decided(record: ApprovalRecord): Promise<void>;
+  /** A vote that did not decide yet (quorum): shows the progress. */
+  progressed?(record: ApprovalRecord): Promise<void>;
+  /** The ladder's reminder: nudges the approvers. */
+  reminded?(record: ApprovalRecord): Promise<void>;
+  /** The ladder's escalation: tells the escalation channel and added approvers; returns its message, if any. */
+  escalated?(record: ApprovalRecord): Promise<{ escalationMessage?: MessageRef }>;
 }
 
 /** The notifier of a gate with no surface attached: nobody is told, decisions still work over the API. */

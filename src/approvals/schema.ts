@@ -11,6 +11,9 @@ export const approvalIdSchema = z
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id like U0123ABCD');
 
+const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id like C0123ABCD');
+const percent = z.number().gt(0, 'must be above 0').lt(100, 'must be below 100');
+
 /** The longest deadline a request may ask for: 30 days. */
 export const MAX_TIMEOUT_SECONDS = 30 * 24 * 3600;
 
@@ -27,12 +30,21 @@ export const approvalRequestSchema = z.strictObject({
   requestedBy: z.string().trim().min(1).max(200).optional(),
   taskId: z.string().trim().min(1).max(200).optional(),
   approvers: z.array(slackUserId).max(100).optional(),
-  channel: z
-    .string()
-    .regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id like C0123ABCD')
-    .optional(),
+  channel: channelId.optional(),
   timeoutSeconds: z.number().int('must be a whole number of seconds').min(1).max(MAX_TIMEOUT_SECONDS).optional(),
   callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
+  requiredApprovals: z.number().int().min(1).max(20).optional(),
+  requiredRejections: z.number().int().min(1).max(20).optional(),
+  allowSelfApproval: z.boolean().optional(),
+  remindAtPercent: percent.nullable().optional(),
+  escalateAtPercent: percent.nullable().optional(),
+  escalation: z
+    .strictObject({
+      channel: channelId.optional(),
+      approvers: z.array(slackUserId).max(100).optional(),
+    })
+    .optional(),
+  onTimeout: z.enum(['timeout', 'approve', 'keep-waiting']).optional(),
 }) satisfies z.ZodType<ApprovalRequest>;
 
 /** Turns zod issues into field-named issues (`approvers.1: expected a Slack user id …`), one per unknown key. */

@@ -22,6 +22,36 @@ export interface MessageRef {
   ts: string;
 }
 
+/** What happens when the deadline passes with no decision. */
+export type OnTimeout = 'timeout' | 'approve' | 'keep-waiting';
+
+/** One approver's vote on a request that needs several. */
+export interface Vote {
+  voter: string;
+  vote: 'approve' | 'reject';
+  at: string;
+  via: DecisionVia;
+  feedback: string | null;
+  modifications: JsonValue | null;
+}
+
+/** How many votes decide, and whether the requester may vote. */
+export interface Quorum {
+  /** Approvals needed (1: the first approval decides). */
+  required: number;
+  /** Rejections that decide (1: one rejection decides). */
+  rejections: number;
+  allowSelfApproval: boolean;
+}
+
+/** The server-run timeout ladder: remind, escalate, then what the deadline does. */
+export interface Ladder {
+  remindAt: string | null;
+  escalateAt: string | null;
+  onTimeout: OnTimeout;
+  escalation: { channel: string | null; approvers: string[] };
+}
+
 /** An approval as stored and as returned by the API. */
 export interface ApprovalRecord {
   id: string;
@@ -42,6 +72,15 @@ export interface ApprovalRecord {
   message: MessageRef | null;
   /** When the request was e-mailed to approvers (Slack unreachable), if it was. */
   emailedAt: string | null;
+  /** sha256 of what approvers see (title, explanation, context): a decision is bound to it. */
+  contentHash?: string;
+  quorum?: Quorum;
+  votes?: Vote[];
+  ladder?: Ladder;
+  remindedAt?: string | null;
+  escalatedAt?: string | null;
+  /** The message posted to the escalation channel, updated with the outcome too. */
+  escalationMessage?: MessageRef | null;
   /** Bumped by every stored change; what the atomic transition compares. */
   version: number;
 }
@@ -58,6 +97,20 @@ export interface ApprovalRequest {
   channel?: string;
   timeoutSeconds?: number;
   callbackUrl?: string;
+  /** Approvals needed before the request is approved (default 1). */
+  requiredApprovals?: number;
+  /** Rejections that reject it (default 1: one rejection decides). */
+  requiredRejections?: number;
+  /** May the requester (a Slack user id in `requestedBy`) approve their own request? Default true. */
+  allowSelfApproval?: boolean;
+  /** Remind approvers at this share of the timeout (percent; null: never). Default 50. */
+  remindAtPercent?: number | null;
+  /** Escalate at this share of the timeout (percent; null: never). Default 80. */
+  escalateAtPercent?: number | null;
+  /** Where escalation goes: a channel to post to and/or approvers to add. */
+  escalation?: { channel?: string; approvers?: string[] };
+  /** At the deadline: end as `timeout` (default), `approve`, or `keep-waiting` (never expires). */
+  onTimeout?: OnTimeout;
 }
 
 /** What `requireApproval` resolves to. */

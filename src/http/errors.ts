@@ -1,7 +1,14 @@
 import type { ErrorRequestHandler } from 'express';
 import type { Logger } from 'pino';
 import type { ApprovalRecord } from '../approvals/types.js';
-import { AlreadyDecidedError, ConflictError, NotAllowedError, NotFoundError, ValidationError } from '../errors.js';
+import {
+  AlreadyDecidedError,
+  ConflictError,
+  NotAllowedError,
+  NotFoundError,
+  StaleRequestError,
+  ValidationError,
+} from '../errors.js';
 
 /** body-parser's errors carry a `type` and a `status`. */
 interface BodyParserError {
@@ -28,6 +35,13 @@ export function errorHandler(logger: Logger, present: (approval: ApprovalRecord)
       res.status(404).json({ error: 'not_found', message: error.message });
     } else if (error instanceof AlreadyDecidedError) {
       res.status(409).json({ error: 'already_decided', message: error.message, approval: present(error.approval) });
+    } else if (error instanceof StaleRequestError) {
+      res.status(409).json({
+        error: 'stale_request',
+        message: error.message,
+        differences: error.differences,
+        approval: present(error.approval),
+      });
     } else if (error instanceof ConflictError) {
       res.status(409).json({ error: 'conflict', message: error.message });
     } else if (error instanceof NotAllowedError) {

@@ -1,9 +1,9 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Announcement, ApprovalNotifier } from '../approvals/notifier.js';
-import type { ApprovalRecord } from '../approvals/types.js';
+import type { ApprovalRecord, MessageRef } from '../approvals/types.js';
 import { maskDeep } from '../mask.js';
-import { approvalOutcomeMessage, approvalRequestMessage } from './blocks/index.js';
+import { approvalOutcomeMessage, approvalRequestMessage, escalationText, reminderText } from './blocks/index.js';
 
 /** Text leaving the process is masked: secrets pasted into a context never reach Slack. */
 function masked(record: ApprovalRecord): ApprovalRecord {
@@ -37,13 +37,52 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
   }
 
   async decided(record: ApprovalRecord): Promise<void> {
-    if (!record.message) return;
     const message = approvalOutcomeMessage(masked(record));
-    await this.client.chat.update({
+    const where = [record.message, record.escalationMessage].filter((m): m is MessageRef => Boolean(m));
+    await Promise.all(
+      where.map((ref) => this.client.chat.update({ ...ref, text: message.text, blocks: message.blocks })),
+    );
+  }
+
+  /** A vote short of the quorum: the request, buttons and all, with the tally. */
+  async progressed(record: ApprovalRecord): Promise<void> {
+    const message = approvalRequestMessage(masked(record));
+    const where = [record.message, record.escalationMessage].filter((m): m is MessageRef => Boolean(m));
+    await Promise.all(
+      where.map((ref) => this.client.chat.update({ ...ref, text: message.text, blocks: message.blocks })),
+    );
+  }
+
+  /** A reply in the request's thread mentioning the approvers. */
+  async reminded(record: ApprovalRecord): Promise<void> {
+    if (!record.message) return;
+    await this.client.chat.postMessage({
       channel: record.message.channel,
-      ts: record.message.ts,
-      text: message.text,
-      blocks: message.blocks,
+      thread_ts: record.message.ts,
+      text: reminderText(record),
     });
+  }
+
+  /** Posts the request to the escalation channel and tells the thread who was added. */
+  async escalated(record: ApprovalRecord): Promise<{ escalationMessage?: MessageRef }> {
+    const ladder = record.ladder;
+    let escalationMessage: MessageRef | undefined;
+    if (ladder?.escalation.channel) {
+      const message = approvalRequestMessage(masked(record));
+      const posted = await this.client.chat.postMessage({
+        channel: ladder.escalation.channel,
+        text: `Escalated: ${message.text}`,
+        blocks: message.blocks,
+      });
+      if (posted.channel && posted.ts) escalationMessage = { channel: posted.channel, ts: posted.ts };
+    }
+    if (record.message) {
+      await this.client.chat.postMessage({
+        channel: record.message.channel,
+        thread_ts: record.message.ts,
+        text: escalationText(record),
+      });
+    }
+    return escalationMessage ? { escalationMessage } : {};
   }
 }

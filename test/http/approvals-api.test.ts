@@ -28,9 +28,19 @@ describe('approvals API', () => {
     expect(Date.parse(body.expiresAt) - Date.parse(body.createdAt)).toBe(120_000);
     expect(body).not.toHaveProperty('version');
 
-    const again = await create({ id: 'deploy-42', title: 'Deploy v2' });
+    const again = await create({ id: 'deploy-42', title: 'Deploy v2', context: { env: 'prod' }, timeoutSeconds: 120 });
     expect(again.status).toBe(200);
     expect((await again.json()).createdAt).toBe(body.createdAt);
+  });
+
+  it('refuses the same id with different content (409 naming what differs), so no old approval covers a new ask', async () => {
+    await create({ id: 'stale-1', title: 'Spend', context: { budget: 50000, region: 'EU' } });
+    const res = await create({ id: 'stale-1', title: 'Spend', context: { budget: 90000, region: 'EU' } });
+    expect(res.status).toBe(409);
+    const body = await res.json();
+    expect(body.error).toBe('stale_request');
+    expect(body.differences).toEqual(['context.budget']);
+    expect(body.approval.context.budget).toBe(50000);
   });
 
   it('generates an id when none is given', async () => {

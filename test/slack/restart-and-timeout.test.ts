@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ActionId } from '../../src/slack/blocks/ids.js';
-import { eventually } from '../support/eventually.js';
+import { advanceUntil, eventually } from '../support/eventually.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { API_TOKEN, SIGNING_SECRET, startGatehouse } from '../support/gatehouse.js';
 import { ManualClock } from '../support/manual-clock.js';
@@ -101,13 +101,19 @@ describe('restart', () => {
       expect(JSON.stringify(update.body.blocks)).toContain('Approved by <@U0ALICE>');
       expect((await second.gatehouse.gate.get('survivor')).status).toBe('approved');
 
-      await clock.advance(5_000);
-      await eventually(
+      await advanceUntil(
+        clock,
         () => second.gatehouse.gate.get('expiring'),
         (r) => r.status === 'timeout',
       );
       // Each request was posted once: the second process did not announce them again.
-      expect(slack.callsTo('chat.postMessage')).toHaveLength(2);
+      const posts = slack.callsTo('chat.postMessage');
+      expect(posts.filter((c) => !c.body.thread_ts)).toHaveLength(2);
+      // The ladder survived the crash: the reminder (at 50 %) went once, into the request's thread.
+      const expiring = await second.gatehouse.gate.get('expiring');
+      const reminders = posts.filter((c) => c.body.thread_ts === expiring.message?.ts);
+      expect(reminders).toHaveLength(1);
+      expect(reminders[0]?.body.text).toMatch(/still waiting/);
     } finally {
       await second.stop();
     }
@@ -132,7 +138,11 @@ describe('timeout', () => {
         () => g.gatehouse.gate.get('to-1'),
         (r) => r.message !== null,
       );
-      await clock.advance(30_000);
+      await advanceUntil(
+        clock,
+        () => g.gatehouse.gate.get('to-1'),
+        (r) => r.status === 'timeout',
+      );
       expect(await waiting).toMatchObject({ status: 'timeout', isApproved: false });
       const { message } = await g.gatehouse.gate.get('to-1');
       const update = await slack.waitFor('chat.update', (c) => c.body.ts === message?.ts);

@@ -1,5 +1,6 @@
 import type { types } from '@slack/bolt';
 import type { ApprovalRecord, ApprovalStatus, Decision } from '../../approvals/types.js';
+import { tally } from '../../approvals/voting.js';
 import { contextFieldSections, inlineCode } from './context-fields.js';
 import { ActionId, BlockId } from './ids.js';
 import { boundedJson } from './json.js';
@@ -45,6 +46,7 @@ export function approvalRequestMessage(
     ...explanationBlock(record.explanation, BlockKitLimits.sectionText),
     ...fields.blocks,
     metaBlock(record, `${deadline}${remaining}`),
+    ...votesBlock(record),
     actionsBlock(record.id),
   ];
   return {
@@ -211,4 +213,34 @@ function timeLeft(ms: number): string {
   const hours = Math.round(minutes / 60);
   if (hours < 48) return `about ${hours} h left`;
   return `about ${Math.round(hours / 24)} days left`;
+}
+
+/** "🗳️ 2 of 3 approvals: @alice, @bob" on requests that need several, or that have votes. */
+function votesBlock(record: ApprovalRecord): KnownBlock[] {
+  const { required, approvedBy, rejectedBy } = tally(record);
+  if (required <= 1 && approvedBy.length + rejectedBy.length === 0) return [];
+  const names = (ids: string[]) => ids.map((id) => userRef(id)).join(', ');
+  let text = `🗳️ *${approvedBy.length} of ${required} approvals*${approvedBy.length > 0 ? `: ${names(approvedBy)}` : ''}`;
+  if (rejectedBy.length > 0) text += ` · rejected by ${names(rejectedBy)}`;
+  return [
+    {
+      type: 'section',
+      block_id: BlockId.Votes,
+      text: { type: 'mrkdwn', text: truncate(text, BlockKitLimits.sectionText) },
+    },
+  ];
+}
+
+/** The ladder's reminder, as a thread reply mentioning the approvers. */
+export function reminderText(record: ApprovalRecord): string {
+  const who = record.approvers.length > 0 ? record.approvers.map((id) => userRef(id)).join(' ') : 'Approvers';
+  return `⏰ ${who}: this request is still waiting for a decision — it expires ${slackDate(record.expiresAt, '{date_short_pretty} at {time}')}.`;
+}
+
+/** The ladder's escalation note in the request's thread. */
+export function escalationText(record: ApprovalRecord): string {
+  const added = record.ladder?.escalation.approvers ?? [];
+  const to = record.ladder?.escalation.channel ? ` to <#${record.ladder.escalation.channel}>` : '';
+  const also = added.length > 0 ? ` ${added.map((id) => userRef(id)).join(' ')} can now decide too.` : '';
+  return `🔺 Escalated${to}: no decision yet, ${slackDate(record.expiresAt, '{date_short_pretty} at {time}')} is the deadline.${also}`;
 }

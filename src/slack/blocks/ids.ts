@@ -25,6 +25,7 @@ export const BlockId = {
   Outcome: 'gatehouse_outcome',
   Modifications: 'gatehouse_modifications',
   Reminder: 'gatehouse_reminder',
+  Votes: 'gatehouse_votes',
 } as const;
 
 /** `block_id` / `action_id` of each modal input, as they come back in `view.state.values`. */

@@ -14,7 +14,9 @@ export {
   alreadyDecidedText,
   approvalOutcomeMessage,
   approvalRequestMessage,
+  escalationText,
   notAllowedText,
+  reminderText,
   slackDate,
   userRef,
 } from './approval-message.js';

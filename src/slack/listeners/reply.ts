@@ -1,7 +1,7 @@
 import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { ApprovalRecord } from '../../approvals/types.js';
-import { AlreadyDecidedError, NotAllowedError, NotFoundError } from '../../errors.js';
+import { AlreadyDecidedError, ConflictError, NotAllowedError, NotFoundError } from '../../errors.js';
 import { alreadyDecidedText, notAllowedText } from '../blocks/index.js';
 
 /** Who clicked where: enough to answer them privately. */
@@ -27,7 +27,11 @@ export async function explainRefusal(
     if (actor.retried && winner.decision?.decidedBy === actor.user) return;
     text = alreadyDecidedText(winner);
   } else if (error instanceof NotAllowedError && record) {
-    text = notAllowedText(record);
+    text = mayDecide(record, actor.user)
+      ? 'You asked for this request, so you may not approve it yourself.'
+      : notAllowedText(record);
+  } else if (error instanceof ConflictError) {
+    text = 'You have already voted on this request; it needs more approvers before it is decided.';
   } else if (error instanceof NotFoundError) {
     text = 'This approval request is not known to Gatehouse any more.';
   } else {

@@ -1,0 +1,60 @@
+import { ConflictError, NotAllowedError } from '../errors.js';
+import type { ApprovalRecord, DecisionInput, Quorum, Vote } from './types.js';
+
+/** A request stored before quorums existed: the first vote decides. */
+export const SINGLE: Quorum = { required: 1, rejections: 1, allowSelfApproval: true };
+
+/**
+ * Adds one vote to a pending record: the result is still pending (quorum not reached) or
+ * decided. Throws NotAllowedError for a non-approver (when `enforceApprovers`) or a requester
+ * approving their own request where that is not allowed, ConflictError for a second vote.
+ */
+export function castVote(record: ApprovalRecord, input: DecisionInput, at: string): ApprovalRecord {
+  const quorum = record.quorum ?? SINGLE;
+  const voter = input.decidedBy;
+  if (input.enforceApprovers && record.approvers.length > 0 && !record.approvers.includes(voter)) {
+    throw new NotAllowedError(`${voter} is not an approver of ${record.id}`);
+  }
+  if (!quorum.allowSelfApproval && input.decision === 'approve' && record.requestedBy === voter) {
+    throw new NotAllowedError(`${voter} asked for ${record.id} and may not approve it`);
+  }
+  const votes = record.votes ?? [];
+  if (votes.some((v) => v.voter === voter)) throw new ConflictError(`${voter} has already voted on ${record.id}`);
+
+  const vote: Vote = {
+    voter,
+    vote: input.decision,
+    at,
+    via: input.via,
+    feedback: input.feedback ?? null,
+    modifications: input.modifications ?? null,
+  };
+  const all = [...votes, vote];
+  const approvals = all.filter((v) => v.vote === 'approve');
+  const rejections = all.filter((v) => v.vote === 'reject');
+  const status =
+    approvals.length >= quorum.required ? 'approved' : rejections.length >= quorum.rejections ? 'rejected' : 'pending';
+  if (status === 'pending') return { ...record, votes: all };
+  // Approved with changes: the latest approver's edits win.
+  const modifications =
+    status === 'approved'
+      ? ([...approvals].reverse().find((v) => v.modifications !== null)?.modifications ?? null)
+      : null;
+  return {
+    ...record,
+    votes: all,
+    status,
+    decision: { decidedBy: voter, decidedAt: at, via: input.via, feedback: vote.feedback, modifications },
+  };
+}
+
+/** "2 of 3 approvals: U1, U2" as numbers, for surfaces. */
+export function tally(record: ApprovalRecord) {
+  const quorum = record.quorum ?? SINGLE;
+  const votes = record.votes ?? [];
+  return {
+    required: quorum.required,
+    approvedBy: votes.filter((v) => v.vote === 'approve').map((v) => v.voter),
+    rejectedBy: votes.filter((v) => v.vote === 'reject').map((v) => v.voter),
+  };
+}
