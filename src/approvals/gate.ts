@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type Logger, pino } from 'pino';
+import { z } from 'zod';
 import { type Clock, systemClock } from '../clock.js';
 import { AlreadyDecidedError, NotFoundError, StaleRequestError, StoreError } from '../errors.js';
 import type { RecordStore } from '../store/types.js';
@@ -108,7 +109,7 @@ export class ApprovalGate {
    * same id with different content is a StaleRequestError: an old decision never covers a new ask.
    */
   async submit(request: ApprovalRequest): Promise<{ record: ApprovalRecord; created: boolean }> {
-    const input = parseOrThrow(approvalRequestSchema, request);
+    const input = parseOrThrow(approvalRequestSchema, withJsonSchema(request));
     const candidate = buildRecord(input, this.defaults, this.clock.now(), input.id ?? this.newId());
     const { record, created } = await this.store.insert(candidate);
     if (!created) {
@@ -391,9 +392,18 @@ export function toResponse(record: ApprovalRecord): ApprovalResponse {
     isApproved: status === 'approved',
     feedback: record.decision?.feedback ?? null,
     modifications: record.decision?.modifications ?? null,
+    original: record.decision?.original ?? null,
+    edited: record.decision?.edited ?? false,
     decidedBy: record.decision?.decidedBy ?? null,
     decidedAt: record.decision?.decidedAt ?? null,
     via: record.decision?.via ?? null,
     approval: record,
   };
+}
+
+/** A zod schema for the modifications (TypeScript callers) becomes the JSON Schema that is stored. */
+function withJsonSchema(request: ApprovalRequest): unknown {
+  const schema = request?.modificationsSchema;
+  if (!schema || typeof schema !== 'object' || !('_zod' in schema)) return request;
+  return { ...request, modificationsSchema: z.toJSONSchema(schema as z.ZodType) };
 }

@@ -75,6 +75,7 @@ export function buildRecord(input: ValidRequest, defaults: ApprovalDefaults, now
     remindedAt: null,
     escalatedAt: null,
     escalationMessage: null,
+    modificationsSchema: (input.modificationsSchema ?? null) as JsonValue | null,
     version: 1,
   };
   return { ...record, contentHash: contentHash(record) };

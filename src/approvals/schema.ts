@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { type FieldIssue, ValidationError } from '../errors.js';
+import { readableSchema } from './modifications.js';
 import type { ApprovalRequest } from './types.js';
 
 /** Caller-chosen ids: safe in URLs, Slack button values and store keys. */
@@ -45,7 +46,14 @@ export const approvalRequestSchema = z.strictObject({
     })
     .optional(),
   onTimeout: z.enum(['timeout', 'approve', 'keep-waiting']).optional(),
-}) satisfies z.ZodType<ApprovalRequest>;
+  modificationsSchema: z
+    .json()
+    .superRefine((schema, ctx) => {
+      const problem = readableSchema(schema);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    })
+    .optional(),
+});
 
 /** Turns zod issues into field-named issues (`approvers.1: expected a Slack user id …`), one per unknown key. */
 export function toFieldIssues(error: z.ZodError): FieldIssue[] {

@@ -14,6 +14,10 @@ export interface Decision {
   via: DecisionVia;
   feedback: string | null;
   modifications: JsonValue | null;
+  /** The values the approver started from, when they approved with changes. */
+  original?: JsonValue | null;
+  /** True when the approver changed something. */
+  edited?: boolean;
 }
 
 /** Where the Slack message of an approval lives, so it can be updated in place. */
@@ -79,6 +83,8 @@ export interface ApprovalRecord {
   ladder?: Ladder;
   remindedAt?: string | null;
   escalatedAt?: string | null;
+  /** JSON Schema the modifications of an approval with changes must satisfy. */
+  modificationsSchema?: JsonValue | null;
   /** The message posted to the escalation channel, updated with the outcome too. */
   escalationMessage?: MessageRef | null;
   /** Bumped by every stored change; what the atomic transition compares. */
@@ -111,6 +117,11 @@ export interface ApprovalRequest {
   escalation?: { channel?: string; approvers?: string[] };
   /** At the deadline: end as `timeout` (default), `approve`, or `keep-waiting` (never expires). */
   onTimeout?: OnTimeout;
+  /**
+   * What "Approve with changes" may submit: a JSON Schema (over HTTP) or a zod schema (in
+   * TypeScript). A flat object schema is shown as a form; anything else as JSON.
+   */
+  modificationsSchema?: JsonValue | { _zod: unknown };
 }
 
 /** What `requireApproval` resolves to. */
@@ -120,6 +131,9 @@ export interface ApprovalResponse {
   isApproved: boolean;
   feedback: string | null;
   modifications: JsonValue | null;
+  /** The values the approver started from, and whether they changed them. */
+  original: JsonValue | null;
+  edited: boolean;
   decidedBy: string | null;
   decidedAt: string | null;
   via: DecisionVia | null;

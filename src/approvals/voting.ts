@@ -1,4 +1,5 @@
-import { ConflictError, NotAllowedError } from '../errors.js';
+import { ConflictError, NotAllowedError, ValidationError } from '../errors.js';
+import { checkModifications, originalValues } from './modifications.js';
 import type { ApprovalRecord, DecisionInput, Quorum, Vote } from './types.js';
 
 /** A request stored before quorums existed: the first vote decides. */
@@ -17,6 +18,10 @@ export function castVote(record: ApprovalRecord, input: DecisionInput, at: strin
   }
   if (!quorum.allowSelfApproval && input.decision === 'approve' && record.requestedBy === voter) {
     throw new NotAllowedError(`${voter} asked for ${record.id} and may not approve it`);
+  }
+  if (input.decision === 'approve' && input.modifications != null) {
+    const issues = checkModifications(record.modificationsSchema, input.modifications);
+    if (issues.length > 0) throw new ValidationError(issues);
   }
   const votes = record.votes ?? [];
   if (votes.some((v) => v.voter === voter)) throw new ConflictError(`${voter} has already voted on ${record.id}`);
@@ -40,11 +45,20 @@ export function castVote(record: ApprovalRecord, input: DecisionInput, at: strin
     status === 'approved'
       ? ([...approvals].reverse().find((v) => v.modifications !== null)?.modifications ?? null)
       : null;
+  const original = modifications === null ? null : originalValues(record);
   return {
     ...record,
     votes: all,
     status,
-    decision: { decidedBy: voter, decidedAt: at, via: input.via, feedback: vote.feedback, modifications },
+    decision: {
+      decidedBy: voter,
+      decidedAt: at,
+      via: input.via,
+      feedback: vote.feedback,
+      modifications,
+      original,
+      edited: modifications !== null && JSON.stringify(modifications) !== JSON.stringify(original),
+    },
   };
 }
 

@@ -214,3 +214,55 @@ describe('approval through Slack', () => {
     expect(JSON.stringify(update.body.blocks)).toMatch(/Cancelled/);
   });
 });
+
+describe('approve with changes through a form', () => {
+  const schema = {
+    type: 'object',
+    properties: {
+      budget: { type: 'integer', minimum: 1000, title: 'Budget (USD)' },
+      channel: { type: 'string', enum: ['search', 'social'] },
+    },
+    required: ['budget', 'channel'],
+  };
+
+  it('shows the fields as inputs, shows schema errors in the modal, and records what changed', async () => {
+    const { id } = await requestApproval({
+      context: { budget: 50000, channel: 'search' },
+      modificationsSchema: schema,
+    });
+    await g.slackPost(click(ActionId.ApproveWithChanges, id));
+    const opened = await g.slack!.waitFor('views.open');
+    const inputs = opened.body.view.blocks.filter((b: { type: string }) => b.type === 'input');
+    expect(inputs.map((b: { block_id: string }) => b.block_id)).toEqual(['mod:budget', 'mod:channel', 'feedback']);
+    expect(inputs[0].element.initial_value).toBe('50000');
+    expect(inputs[1].element.initial_option.value).toBe('search');
+
+    const submit = (budget: string) =>
+      g.slackPost(
+        viewSubmissionPayload({
+          callbackId: ViewId.Changes,
+          privateMetadata: opened.body.view.private_metadata,
+          userId: 'U0ALICE',
+          values: {
+            'mod:budget': { value: { type: 'plain_text_input', value: budget } },
+            'mod:channel': { value: { type: 'static_select', selected_option: { value: 'social' } } },
+          },
+        }),
+      );
+    const tooSmall = await (await submit('5')).json();
+    expect(tooSmall.response_action).toBe('errors');
+    expect(tooSmall.errors['mod:budget']).toMatch(/1000/);
+    expect(await (await submit('abc')).json()).toMatchObject({ errors: { 'mod:budget': 'Enter a whole number' } });
+    expect((await g.gatehouse.gate.get(id)).status).toBe('pending');
+
+    expect((await submit('20000')).status).toBe(200);
+    const record = await waitForStored(id, (r) => r.status === 'approved');
+    expect(record.decision).toMatchObject({
+      modifications: { budget: 20000, channel: 'social' },
+      original: { budget: 50000, channel: 'search' },
+      edited: true,
+    });
+    const update = await updateFor(record.message!.ts);
+    expect(JSON.stringify(update.body.blocks)).toMatch(/budget.*50000.*→.*20000/);
+  });
+});

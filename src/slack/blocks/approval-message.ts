@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import { changedFields } from '../../approvals/modifications.js';
 import type { ApprovalRecord, ApprovalStatus, Decision } from '../../approvals/types.js';
 import { tally } from '../../approvals/voting.js';
 import { contextFieldSections, inlineCode } from './context-fields.js';
@@ -195,6 +196,19 @@ function outcomeLine(record: ApprovalRecord): string {
 function modificationsBlock(record: ApprovalRecord): KnownBlock[] {
   const modifications = record.decision?.modifications ?? null;
   if (record.status !== 'approved' || modifications === null) return [];
+  const changes = changedFields(record.decision?.original ?? null, modifications);
+  if (changes.length > 0) {
+    const show = (v: unknown) => (v === undefined ? '—' : inlineCode(JSON.stringify(v), 200));
+    const lines = changes.slice(0, 20).map((c) => `• ${mrkdwnText(c.name, 150)}: ${show(c.from)} → ${show(c.to)}`);
+    const text = `✏️ *Approved with changes*\n${lines.join('\n')}`;
+    return [
+      {
+        type: 'section',
+        block_id: BlockId.Modifications,
+        text: { type: 'mrkdwn', text: truncate(text, MAX_MODIFICATIONS) },
+      },
+    ];
+  }
   // Three backticks inside the JSON would close the code block early.
   const json = boundedJson(modifications, MAX_MODIFICATIONS, 2).text.replaceAll('```', '`\u200b`\u200b`');
   return [

@@ -1,9 +1,11 @@
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
+import { checkModifications, type FlatField, flatFields, originalValues } from '../../approvals/modifications.js';
 import type { ApprovalRecord, JsonValue } from '../../approvals/types.js';
 import { BlockId, encodeModalMetadata, InputId, ViewId } from './ids.js';
 import { boundedJson, locateJsonError } from './json.js';
 import { BlockKitLimits, mrkdwnText, truncate } from './limits.js';
+import { fieldBlockId, formBlocks, readForm } from './modifications-form.js';
 
 type ModalView = types.ModalView;
 type InputBlock = types.InputBlock;
@@ -46,6 +48,8 @@ export function rejectModal(record: ApprovalRecord, messageRef: ModalMessageRef 
  * in an input) and an optional note. What is submitted replaces the context.
  */
 export function changesModal(record: ApprovalRecord, messageRef: ModalMessageRef | null): ModalView {
+  const fields = flatFields(record.modificationsSchema);
+  if (fields) return changesForm(record, messageRef, fields);
   const pretty = record.context === null ? null : boundedJson(record.context, BlockKitLimits.inputValue, 2);
   const prefill = pretty?.complete && pretty.text.length <= BlockKitLimits.inputValue ? pretty.text : undefined;
   const hint = prefill
@@ -80,6 +84,28 @@ export function changesModal(record: ApprovalRecord, messageRef: ModalMessageRef
   };
 }
 
+/** The Approve-with-changes modal of a request with a flat schema: one input per field. */
+function changesForm(record: ApprovalRecord, messageRef: ModalMessageRef | null, fields: FlatField[]): ModalView {
+  return {
+    type: 'modal',
+    callback_id: ViewId.Changes,
+    title: plain('Approve with changes'),
+    submit: plain('Approve'),
+    close: plain('Cancel'),
+    private_metadata: metadata(record, messageRef),
+    blocks: [
+      reminder(`You are approving *${mrkdwnText(record.title, MAX_TITLE_IN_MODAL)}* with changes.`),
+      ...formBlocks(fields, originalValues(record)),
+      textInput({
+        id: InputId.Feedback,
+        label: 'Note for the agent (optional)',
+        optional: true,
+        maxLength: MAX_REASON_LENGTH,
+      }),
+    ],
+  };
+}
+
 /** What a Reject submission says. */
 export interface RejectSubmission {
   reason: string | null;
@@ -93,7 +119,14 @@ export type ChangesSubmission =
 /** Slack's `view.state.values`: `{ [blockId]: { [actionId]: { type, value } } }`. */
 const stateValuesSchema = z.record(
   z.string(),
-  z.record(z.string(), z.looseObject({ type: z.string(), value: z.string().nullish() })),
+  z.record(
+    z.string(),
+    z.looseObject({
+      type: z.string(),
+      value: z.string().nullish(),
+      selected_option: z.looseObject({ value: z.string() }).nullish(),
+    }),
+  ),
 );
 type StateValues = z.infer<typeof stateValuesSchema>;
 
@@ -103,11 +136,33 @@ export function parseRejectSubmission(stateValues: unknown): RejectSubmission {
   return { reason: parsed.success ? textValue(parsed.data, InputId.Reason) : null };
 }
 
-/** Reads and checks an Approve-with-changes submission: the modifications must be JSON. */
-export function parseChangesSubmission(stateValues: unknown): ChangesSubmission {
+/**
+ * Reads and checks an Approve-with-changes submission: the form's fields, or JSON, valid against
+ * the request's schema when it has one (errors keyed by the block they belong to).
+ */
+export function parseChangesSubmission(
+  stateValues: unknown,
+  record?: Pick<ApprovalRecord, 'modificationsSchema'>,
+): ChangesSubmission {
   const field = InputId.Modifications.block;
   const parsed = stateValuesSchema.safeParse(stateValues);
   if (!parsed.success) return { ok: false, errors: { [field]: 'This form could not be read: please try again.' } };
+  const fields = flatFields(record?.modificationsSchema);
+  if (fields) {
+    const form = readForm(fields, parsed.data);
+    if (!form.ok) return form;
+    const issues = checkModifications(record?.modificationsSchema, form.value);
+    if (issues.length > 0) {
+      const errors: Record<string, string> = {};
+      for (const issue of issues) {
+        const name = issue.field.split('.')[1];
+        const block = name && fields.some((f) => f.name === name) ? fieldBlockId(name) : fieldBlockId(fields[0]!.name);
+        errors[block] = truncate(issue.message, 150);
+      }
+      return { ok: false, errors };
+    }
+    return { ok: true, modifications: form.value, feedback: textValue(parsed.data, InputId.Feedback) };
+  }
   // Untrimmed, so that line and column of an error match what the approver sees.
   const raw = parsed.data[field]?.[InputId.Modifications.action]?.value ?? '';
   if (raw.trim() === '') return { ok: false, errors: { [field]: 'Enter the modifications as JSON' } };
@@ -119,6 +174,11 @@ export function parseChangesSubmission(stateValues: unknown): ChangesSubmission 
     modifications = JSON.parse(raw) as JsonValue;
   } catch {
     return { ok: false, errors: { [field]: jsonErrorMessage(raw) } };
+  }
+  const issues = checkModifications(record?.modificationsSchema, modifications);
+  if (issues.length > 0) {
+    const text = issues.map((i) => `${i.field.replace(/^modifications\.?/, '') || 'value'}: ${i.message}`).join('; ');
+    return { ok: false, errors: { [field]: truncate(text, 300) } };
   }
   return { ok: true, modifications, feedback: textValue(parsed.data, InputId.Feedback) };
 }

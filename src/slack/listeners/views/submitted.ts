@@ -17,7 +17,9 @@ export function register(app: App, { gate, logger }: SlackDeps): void {
   });
 
   app.view(ViewId.Changes, async ({ ack, body, view }) => {
-    const parsed = parseChangesSubmission(view.state.values);
+    const meta = decodeModalMetadata(view.private_metadata);
+    const record = meta ? await gate.get(meta.approvalId).catch(() => undefined) : undefined;
+    const parsed = parseChangesSubmission(view.state.values, record);
     if (!parsed.ok) {
       await ack({ response_action: 'errors', errors: parsed.errors });
       return;
