@@ -10,6 +10,8 @@ export interface Config {
   storeUrl: string;
   /** Bearer token of the HTTP API; without one the API answers loopback clients only. */
   apiToken: string | undefined;
+  /** Key of the signature on callback POSTs; defaults to the API token, which callers already hold. */
+  callbackSecret: string | undefined;
   /** Null when Slack is off (no bot token). */
   slack: SlackConfig | null;
   channels: { approvals?: string; alerts?: string; monitoring?: string; status?: string };
@@ -104,6 +106,7 @@ const schema = z
       z.string().regex(/^(sqlite|memory):\/\//, 'expected sqlite://path/to/file.sqlite (or memory:// for tests)'),
     ).default('sqlite://data/gatehouse.sqlite'),
     GATEHOUSE_API_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
+    CALLBACK_SECRET: optional(z.string().min(16, 'must be at least 16 characters')),
     SLACK_BOT_TOKEN: optional(z.string().startsWith('xoxb-', 'expected a bot token starting with xoxb-')),
     SLACK_SIGNING_SECRET: optional(z.string().min(8, 'looks too short for a signing secret')),
     SLACK_APP_TOKEN: optional(z.string().startsWith('xapp-', 'expected an app-level token starting with xapp-')),
@@ -183,6 +186,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     storeUrl: e.STORE_URL,
     apiToken: e.GATEHOUSE_API_TOKEN,
+    callbackSecret: e.CALLBACK_SECRET ?? e.GATEHOUSE_API_TOKEN,
     slack: e.SLACK_BOT_TOKEN
       ? {
           botToken: e.SLACK_BOT_TOKEN,

@@ -6,6 +6,8 @@ import { AlertManager } from './alerts/manager.js';
 import { loadRoutesFile } from './alerts/routes-file.js';
 import { createRouter } from './alerts/routing.js';
 import type { AlertRecord } from './alerts/types.js';
+import { AuditLog } from './approvals/audit.js';
+import { CallbackSender, type CallbackSenderOptions } from './approvals/callbacks.js';
 import { FallbackNotifier } from './approvals/fallback-notifier.js';
 import { ApprovalGate } from './approvals/gate.js';
 import type { ApprovalNotifier } from './approvals/notifier.js';
@@ -31,6 +33,8 @@ export interface GatehouseDeps {
   store?: Store;
   logger?: Logger;
   clock?: Clock;
+  /** Callback retry timing (tests shorten it). */
+  callbackOptions?: Pick<CallbackSenderOptions, 'retries' | 'minDelayMs' | 'maxDelayMs' | 'sleep'>;
   /** The e-mail sender, when e-mail is configured (tests shorten its retries). */
   mailer?: Mailer;
   /** How hard the Slack client retries before a request counts as failed (tests shorten it). */
@@ -41,6 +45,8 @@ export interface GatehouseDeps {
 export interface Gatehouse {
   gate: ApprovalGate;
   alerts: AlertManager;
+  audit: AuditLog;
+  callbacks: CallbackSender;
   store: Store;
   slack: App | null;
   logger: Logger;
@@ -78,6 +84,17 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     defaultTimeoutSeconds: config.approvalTimeoutSeconds,
     defaults: config.approvalLadder,
   });
+  const audit = new AuditLog({ store, clock: deps.clock, logger });
+  audit.attach(gate);
+  const callbacks = new CallbackSender({
+    store,
+    secret: config.callbackSecret ?? linkSecret,
+    clock: deps.clock,
+    logger,
+    ...deps.callbackOptions,
+  });
+  callbacks.attach(gate);
+
   const alerts = new AlertManager({
     store: store.records<AlertRecord>('alerts'),
     slack: config.slack
@@ -102,6 +119,8 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
   mountHttp(http, {
     gate,
     alerts,
+    audit,
+    callbacks,
     store,
     logger,
     apiToken: config.apiToken,
@@ -117,12 +136,15 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
   return {
     gate,
     alerts,
+    audit,
+    callbacks,
     store,
     slack,
     logger,
     async start() {
       await gate.start();
       await alerts.start();
+      await callbacks.start();
       server = createServer(http);
       await new Promise<void>((resolve, reject) => {
         server?.once('error', reject).listen(config.port, config.host, () => resolve());
@@ -138,6 +160,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
       shutdown.abort();
       gate.stop();
       alerts.stop();
+      await callbacks.stop();
       if (server) {
         const closed = new Promise((resolve) => server?.close(resolve));
         // Keep-alive connections are closed as soon as their last answer (a long-poll's) is out.
@@ -150,6 +173,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
       }
       if (slackMode === 'socket') await slack?.stop();
       mailer?.close();
+      await audit.idle();
       await store.close();
     },
   };

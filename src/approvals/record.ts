@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { z } from 'zod';
+import { canonicalHash, canonicalJson } from '../canonical-json.js';
 import type { approvalRequestSchema } from './schema.js';
 import type { ApprovalRecord, JsonValue, Ladder, OnTimeout, Quorum } from './types.js';
 
@@ -81,24 +81,12 @@ export function buildRecord(input: ValidRequest, defaults: ApprovalDefaults, now
   return { ...record, contentHash: contentHash(record) };
 }
 
-/** JSON with object keys sorted, so equal content always hashes the same. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
 /** What approvers see and decide on. */
 type Content = Pick<ApprovalRecord, 'title' | 'explanation' | 'context'>;
 
 /** sha256 of the content approvers decide on: a decision is bound to it. */
 export function contentHash({ title, explanation, context }: Content): string {
-  return createHash('sha256').update(canonicalJson({ title, explanation, context })).digest('hex');
+  return canonicalHash({ title, explanation, context });
 }
 
 /** Where two requests' content differs, as paths: `title`, `context.budget`, … (at most 10). */

@@ -1,12 +1,16 @@
 import express, { type Express } from 'express';
 import type { Logger } from 'pino';
 import type { AlertManager } from '../alerts/manager.js';
+import type { AuditLog } from '../approvals/audit.js';
+import type { CallbackSender } from '../approvals/callbacks.js';
 import type { ApprovalGate } from '../approvals/gate.js';
 import type { Store } from '../store/types.js';
 import { alertRoutes } from './alerts.js';
 import { approvalRoutes, presentApproval } from './approvals.js';
+import { auditRoutes } from './audit.js';
 import { requireToken } from './auth.js';
 import { errorHandler } from './errors.js';
+import { approvalEventRoutes } from './events.js';
 import { createMetrics } from './metrics.js';
 
 /** Largest JSON body the API accepts; larger ones get a 413. */
@@ -15,6 +19,8 @@ export const BODY_LIMIT = '1mb';
 export interface HttpOptions {
   gate: ApprovalGate;
   alerts: AlertManager;
+  audit: AuditLog;
+  callbacks: CallbackSender;
   store: Store;
   logger: Logger;
   apiToken: string | undefined;
@@ -31,7 +37,10 @@ export function createHttpApp(): Express {
 }
 
 /** Mounts /healthz and the bearer-token API under /api/v1. */
-export function mountHttp(app: Express, { gate, alerts, store, logger, apiToken, slack, shutdown }: HttpOptions): void {
+export function mountHttp(
+  app: Express,
+  { gate, alerts, audit, callbacks, store, logger, apiToken, slack, shutdown }: HttpOptions,
+): void {
   app.get('/healthz', async (_req, res) => {
     const storeOk = await store.ping().then(
       () => true,
@@ -47,6 +56,8 @@ export function mountHttp(app: Express, { gate, alerts, store, logger, apiToken,
   // Any content type is read as JSON, so a form-encoded body is a clear 400 rather than an empty one.
   api.use(express.json({ limit: BODY_LIMIT, type: () => true }));
   api.use(approvalRoutes(gate, shutdown));
+  api.use(approvalEventRoutes(gate, { shutdown }));
+  api.use(auditRoutes(audit, { deliveries: (id) => callbacks.deliveries(id) }));
   api.use(alertRoutes(alerts));
   api.use((req, res) => {
     res.status(404).json({ error: 'not_found', message: `no route ${req.method} ${req.originalUrl}` });

@@ -245,7 +245,12 @@ describe('approve with changes through a form', () => {
           userId: 'U0ALICE',
           values: {
             'mod:budget': { value: { type: 'plain_text_input', value: budget } },
-            'mod:channel': { value: { type: 'static_select', selected_option: { value: 'social' } } },
+            'mod:channel': {
+              value: {
+                type: 'static_select',
+                selected_option: { text: { type: 'plain_text', text: 'social' }, value: 'social' },
+              },
+            },
           },
         }),
       );

@@ -1,0 +1,89 @@
+import { Router } from 'express';
+import { z } from 'zod';
+import type { ApprovalEvent } from '../approvals/events.js';
+import type { ApprovalGate } from '../approvals/gate.js';
+import { approvalIdSchema, parseOrThrow } from '../approvals/schema.js';
+import { presentApproval } from './approvals.js';
+
+/** How often an open stream gets a comment, so proxies and load balancers keep it open. */
+export const KEEP_ALIVE_MS = 15_000;
+
+/** Options of the event stream routes. */
+export interface ApprovalEventRoutesOptions {
+  /** Interval of the `: keep-alive` comment (tests shorten it). */
+  keepAliveMs?: number;
+  /** Aborted when the server stops: open streams are ended, so none holds the shutdown. */
+  shutdown?: AbortSignal;
+}
+
+/**
+ * `GET /approvals/:id/events`: a Server-Sent Events stream of one approval. First an `event:
+ * status` with the approval as GET /approvals/:id returns it, then one event per gate event for
+ * that id (`event: <type>`, `id: <n>`, `data: <json>`); the stream ends after the decision. Mounted
+ * inside /api/v1, so the bearer token guards it like every other route.
+ */
+export function approvalEventRoutes(
+  gate: Pick<ApprovalGate, 'get' | 'onEvent'>,
+  { keepAliveMs = KEEP_ALIVE_MS, shutdown }: ApprovalEventRoutesOptions = {},
+): Router {
+  const router = Router();
+
+  router.get('/approvals/:id/events', async (req, res) => {
+    const { id } = parseOrThrow(z.object({ id: approvalIdSchema }), req.params);
+    // Subscribe before reading, so an event landing in between is held rather than missed.
+    const held: ApprovalEvent[] = [];
+    let deliver = (event: ApprovalEvent) => void held.push(event);
+    const unsubscribe = gate.onEvent((event) => {
+      if (event.approvalId === id) deliver(event);
+    });
+    let keepAlive: ReturnType<typeof setInterval> | undefined;
+    let closed = false;
+    const close = () => {
+      if (closed) return;
+      closed = true;
+      unsubscribe();
+      clearInterval(keepAlive);
+      shutdown?.removeEventListener('abort', end);
+    };
+    const end = () => {
+      close();
+      if (!res.writableEnded) res.end();
+    };
+    // Before any await: a client gone while the approval is read still frees the listener.
+    res.on('close', close);
+    const record = await gate.get(id).catch((error: unknown) => {
+      close();
+      throw error;
+    });
+    if (closed) return;
+
+    let seq = 0;
+    const write = (type: string, data: unknown) => {
+      res.write(`event: ${type}\nid: ${seq++}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    res.status(200).set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-cache, no-transform',
+      Connection: 'keep-alive',
+      // nginx and similar proxies would otherwise buffer the stream.
+      'X-Accel-Buffering': 'no',
+    });
+    res.flushHeaders();
+    write('status', presentApproval(record));
+    if (record.status !== 'pending' || shutdown?.aborted) return end();
+
+    deliver = (event) => {
+      if (closed) return;
+      const { type, approvalId, at, actor, data } = event;
+      write(type, { type, approvalId, at, actor, data, approval: presentApproval(event.record) });
+      if (type === 'decided') end();
+    };
+    // Held events the snapshot already reflects are not sent again.
+    for (const event of held) if (event.record.version > record.version) deliver(event);
+    if (closed) return;
+    keepAlive = setInterval(() => res.write(': keep-alive\n\n'), keepAliveMs).unref();
+    shutdown?.addEventListener('abort', end, { once: true });
+  });
+
+  return router;
+}
