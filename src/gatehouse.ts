@@ -27,6 +27,8 @@ import { registerListeners } from './slack/listeners/index.js';
 import { SlackApprovalNotifier } from './slack/notifier.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
+import type { AgentRegistry, TaskService } from './tasks/index.js';
+import { createTasks } from './wiring/tasks.js';
 
 /** Parts a caller (a test, a benchmark, an embedding app) may hand in instead of the defaults. */
 export interface GatehouseDeps {
@@ -47,6 +49,8 @@ export interface Gatehouse {
   alerts: AlertManager;
   audit: AuditLog;
   callbacks: CallbackSender;
+  tasks: TaskService;
+  registry: AgentRegistry;
   store: Store;
   slack: App | null;
   logger: Logger;
@@ -106,8 +110,8 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
       email: config.email,
       routes: config.alerts.routesFile ? await loadRoutesFile(config.alerts.routesFile) : undefined,
     }),
-    // Follow-ups about a task go in the thread of its approval message too.
-    threadFor: async (taskId) => (await approvals.findBy('taskId', taskId)).find((r) => r.message)?.message ?? null,
+    // Follow-ups about a task go in the thread of its progress or approval message too.
+    threadFor: (taskId) => taskSurface.threadFor(taskId),
     clock: deps.clock,
     logger,
     dedupWindowSeconds: config.alerts.dedupWindowSeconds,
@@ -115,12 +119,14 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     emailFallbackSeconds: config.alerts.emailFallbackSeconds,
   });
 
+  const taskSurface = createTasks({ config, store, approvals, gate, alerts, slack, logger, clock: deps.clock });
   if (slack) registerListeners(slack, { gate, logger });
   mountHttp(http, {
     gate,
     alerts,
     audit,
     callbacks,
+    tasks: taskSurface.tasks,
     store,
     logger,
     apiToken: config.apiToken,
@@ -138,6 +144,8 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     alerts,
     audit,
     callbacks,
+    tasks: taskSurface.tasks,
+    registry: taskSurface.registry,
     store,
     slack,
     logger,
@@ -145,6 +153,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
       await gate.start();
       await alerts.start();
       await callbacks.start();
+      await taskSurface.tasks.recover();
       server = createServer(http);
       await new Promise<void>((resolve, reject) => {
         server?.once('error', reject).listen(config.port, config.host, () => resolve());
@@ -172,6 +181,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
         clearTimeout(force);
       }
       if (slackMode === 'socket') await slack?.stop();
+      await taskSurface.stop();
       mailer?.close();
       await audit.idle();
       await store.close();

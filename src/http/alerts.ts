@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { AlertManager } from '../alerts/manager.js';
 import { parseOrThrow } from '../approvals/schema.js';
 
-const historySchema = z.strictObject({
+export const historySchema = z.strictObject({
   since: z.iso.datetime({ offset: true }).optional(),
   taskId: z.string().min(1).max(200).optional(),
   limit: z.coerce.number().int().min(1).max(500).optional(),

@@ -7,19 +7,19 @@ import type { ApprovalRecord } from '../approvals/types.js';
 /** The longest a GET may hold the connection waiting for a decision. */
 export const MAX_WAIT_SECONDS = 60;
 
-const decisionSchema = z.strictObject({
+export const decisionSchema = z.strictObject({
   decision: z.enum(['approve', 'reject']),
   decidedBy: z.string().trim().min(1, 'must name who decides').max(200),
   feedback: z.string().max(10_000).nullish(),
   modifications: z.json().nullish(),
 });
 
-const cancelSchema = z.strictObject({
+export const cancelSchema = z.strictObject({
   cancelledBy: z.string().trim().min(1).max(200).optional(),
   reason: z.string().max(10_000).optional(),
 });
 
-const waitSchema = z.strictObject({
+export const waitSchema = z.strictObject({
   wait: z.coerce
     .number('must be a number of seconds')
     .min(0, 'must not be negative')

@@ -5,6 +5,7 @@ import type { AuditLog } from '../approvals/audit.js';
 import type { CallbackSender } from '../approvals/callbacks.js';
 import type { ApprovalGate } from '../approvals/gate.js';
 import type { Store } from '../store/types.js';
+import type { TaskService } from '../tasks/index.js';
 import { alertRoutes } from './alerts.js';
 import { approvalRoutes, presentApproval } from './approvals.js';
 import { auditRoutes } from './audit.js';
@@ -12,6 +13,8 @@ import { requireToken } from './auth.js';
 import { errorHandler } from './errors.js';
 import { approvalEventRoutes } from './events.js';
 import { createMetrics } from './metrics.js';
+import { openApiHandler } from './openapi.js';
+import { taskRoutes } from './tasks.js';
 
 /** Largest JSON body the API accepts; larger ones get a 413. */
 export const BODY_LIMIT = '1mb';
@@ -21,6 +24,7 @@ export interface HttpOptions {
   alerts: AlertManager;
   audit: AuditLog;
   callbacks: CallbackSender;
+  tasks: TaskService;
   store: Store;
   logger: Logger;
   apiToken: string | undefined;
@@ -39,7 +43,7 @@ export function createHttpApp(): Express {
 /** Mounts /healthz and the bearer-token API under /api/v1. */
 export function mountHttp(
   app: Express,
-  { gate, alerts, audit, callbacks, store, logger, apiToken, slack, shutdown }: HttpOptions,
+  { gate, alerts, audit, callbacks, tasks, store, logger, apiToken, slack, shutdown }: HttpOptions,
 ): void {
   app.get('/healthz', async (_req, res) => {
     const storeOk = await store.ping().then(
@@ -59,10 +63,12 @@ export function mountHttp(
   api.use(approvalEventRoutes(gate, { shutdown }));
   api.use(auditRoutes(audit, { deliveries: (id) => callbacks.deliveries(id) }));
   api.use(alertRoutes(alerts));
+  api.use(taskRoutes(tasks));
   api.use((req, res) => {
     res.status(404).json({ error: 'not_found', message: `no route ${req.method} ${req.originalUrl}` });
   });
   api.use(errorHandler(logger, presentApproval));
+  app.get('/api/v1/openapi.json', openApiHandler);
   app.use('/api/v1', api);
 
   app.get('/metrics', requireToken(apiToken), createMetrics(gate).handler);

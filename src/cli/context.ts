@@ -1,0 +1,71 @@
+import { readFile } from 'node:fs/promises';
+import { setTimeout as delay } from 'node:timers/promises';
+import { DEFAULT_URL, GatehouseClient, readEnv } from './client.js';
+import { CliError } from './errors.js';
+
+/** Somewhere to write text: process.stdout, or a buffer in tests. */
+export interface Output {
+  write(text: string): unknown;
+}
+
+/** Everything the command touches outside itself; tests pass their own. */
+export interface CliIo {
+  env: Record<string, string | undefined>;
+  stdout: Output;
+  stderr: Output;
+  fetch?: typeof globalThis.fetch;
+  readFile?: (path: string) => Promise<string>;
+  /** Resolves after `ms`; rejects when `signal` aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  now?: () => number;
+  /** Aborted on SIGINT/SIGTERM: requests under way stop, `serve` shuts down. */
+  signal?: AbortSignal;
+  /** Where `serve` looks for `.env`. */
+  cwd?: string;
+}
+
+/** What a command gets: its I/O with defaults filled in, and helpers to talk and answer. */
+export interface Context {
+  io: Required<Omit<CliIo, 'signal'>> & { signal: AbortSignal | undefined };
+  /** A client for `--url`, else `GATEHOUSE_URL`, else the default, with `GATEHOUSE_API_TOKEN`. */
+  client(url: string | undefined): GatehouseClient;
+  /** One line for a person, on stderr. */
+  say(line: string): void;
+  /** JSON for a program, on stdout. */
+  print(value: unknown): void;
+  /** A file's text, or a CliError naming the flag it came from. */
+  read(flag: string, path: string): Promise<string>;
+}
+
+/** Fills in the defaults: global fetch, the file system, real timers. */
+export function createContext(io: CliIo): Context {
+  const full: Context['io'] = {
+    fetch: globalThis.fetch,
+    readFile: (path) => readFile(path, 'utf8'),
+    sleep: (ms, signal) => delay(ms, undefined, { signal }),
+    now: Date.now,
+    cwd: '.',
+    ...io,
+    signal: io.signal,
+  };
+  return {
+    io: full,
+    client: (url) =>
+      new GatehouseClient({
+        url: url ?? readEnv(full.env, 'GATEHOUSE_URL') ?? DEFAULT_URL,
+        token: readEnv(full.env, 'GATEHOUSE_API_TOKEN'),
+        fetch: full.fetch,
+        signal: full.signal,
+      }),
+    say: (line) => full.stderr.write(`${line}\n`),
+    print: (value) => full.stdout.write(`${JSON.stringify(value)}\n`),
+    async read(flag, path) {
+      try {
+        return await full.readFile(path);
+      } catch (error) {
+        const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+        throw new CliError(`--${flag}: cannot read ${path}: ${reason}`);
+      }
+    },
+  };
+}

@@ -1,0 +1,47 @@
+import { alertCommand } from './alert.js';
+import { approvalCommand } from './approval.js';
+import { type CliIo, createContext } from './context.js';
+import { CliError, ExitCode } from './errors.js';
+import { hasHelp, helpFor } from './help.js';
+import { serveCommand } from './serve.js';
+
+export type { CliIo } from './context.js';
+export { ExitCode } from './errors.js';
+
+/**
+ * Runs `gatehouse <argv…>` and resolves to its exit code. Every failure is a plain line on stderr,
+ * never a stack: 3 for errors, or the command's own code (see ExitCode).
+ */
+export async function run(argv: string[], io: CliIo): Promise<number> {
+  const ctx = createContext(io);
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serveCommand(ctx, rest);
+      case 'approval':
+      case 'approvals':
+        return await approvalCommand(ctx, rest);
+      case 'alert':
+        return await alertCommand(ctx, rest);
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h': {
+        const topic = rest.join(' ');
+        if (topic && !hasHelp(topic)) throw new CliError(`no help for "${topic}": there is no such command`);
+        io.stdout.write(helpFor(topic || undefined));
+        return ExitCode.Ok;
+      }
+      default:
+        throw new CliError(`unknown command "${command}" (see gatehouse help)`);
+    }
+  } catch (error) {
+    if (error instanceof CliError) {
+      ctx.say(`gatehouse: ${error.message}`);
+      return error.exitCode;
+    }
+    ctx.say(`gatehouse: unexpected error: ${error instanceof Error ? error.message : String(error)}`);
+    return ExitCode.Error;
+  }
+}

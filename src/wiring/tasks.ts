@@ -1,0 +1,71 @@
+import type { App } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { ClaudeClient } from '../agents/claude/client.js';
+import type { AlertManager } from '../alerts/manager.js';
+import type { ApprovalGate } from '../approvals/gate.js';
+import type { ApprovalRecord, MessageRef } from '../approvals/types.js';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { registerExampleAgents } from '../examples/index.js';
+import { registerTaskCommands } from '../slack/listeners/commands/index.js';
+import { registerTaskEvents } from '../slack/listeners/events/index.js';
+import { SlackTaskProgress } from '../slack/task-progress.js';
+import type { RecordStore, Store } from '../store/types.js';
+import { AgentRegistry, TaskService } from '../tasks/index.js';
+
+/** Named agents (the shipped examples), the task service, and their Slack surfaces. */
+export function createTasks(parts: {
+  config: Config;
+  store: Store;
+  approvals: RecordStore<ApprovalRecord>;
+  gate: ApprovalGate;
+  alerts: AlertManager;
+  slack: App | null;
+  logger: Logger;
+  clock?: Clock;
+}) {
+  const { config, store, approvals, gate, alerts, slack, logger, clock } = parts;
+  const claude = new ClaudeClient({
+    apiKey: config.anthropic.apiKey,
+    baseURL: config.anthropic.baseUrl,
+    model: config.anthropic.model,
+    fallbackModel: config.anthropic.fallbackModel,
+    cache: store.keyv('claude-cache'),
+    logger,
+    clock,
+  });
+  const registry = registerExampleAgents(new AgentRegistry(), { claude });
+  const progress = slack
+    ? new SlackTaskProgress({ client: slack.client, defaultChannel: config.channels.approvals, logger, clock })
+    : undefined;
+  const tasks = new TaskService({ registry, store, gate, alerts, logger, clock, observer: progress });
+  let stopHome: (() => void) | undefined;
+  if (slack) {
+    registerTaskCommands(slack, { tasks, registry, logger });
+    stopHome = registerTaskEvents(slack, {
+      tasks,
+      gate,
+      logger,
+      clock,
+      pendingApprovals: () => approvals.findBy('status', 'pending'),
+      alertHistory: (options) => alerts.history(options),
+    });
+  }
+  return {
+    registry,
+    tasks,
+    /** Where a task's follow-ups go: its progress message, else its approval's message. */
+    async threadFor(taskId: string): Promise<MessageRef | null> {
+      return (
+        (await tasks.threadForTask(taskId)) ??
+        (await approvals.findBy('taskId', taskId)).find((r) => r.message)?.message ??
+        null
+      );
+    },
+    async stop() {
+      tasks.stop();
+      stopHome?.();
+      await progress?.flush();
+    },
+  };
+}
