@@ -11,7 +11,7 @@ import { CallbackSender, type CallbackSenderOptions } from './approvals/callback
 import { FallbackNotifier } from './approvals/fallback-notifier.js';
 import { ApprovalGate } from './approvals/gate.js';
 import type { ApprovalNotifier } from './approvals/notifier.js';
-import type { ApprovalRecord } from './approvals/types.js';
+import type { ApprovalRecord, MessageRef } from './approvals/types.js';
 import type { Clock } from './clock.js';
 import { type Config, describeConfig } from './config.js';
 import { EmailAlertPort } from './email/alert-port.js';
@@ -80,7 +80,17 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
   const approvals = store.records<ApprovalRecord>('approvals');
   const gate = new ApprovalGate({
     store: approvals,
-    notifier: approvalNotifier({ config, slack, mailer, linkSecret, store, logger, clock: deps.clock }),
+    notifier: approvalNotifier({
+      config,
+      slack,
+      mailer,
+      linkSecret,
+      store,
+      logger,
+      clock: deps.clock,
+      // A task's approvals go in the thread of its progress message.
+      threadFor: (taskId) => taskSurface.tasks.threadForTask(taskId),
+    }),
     clock: deps.clock,
     logger,
     defaultApprovers: config.approvers,
@@ -201,9 +211,10 @@ function approvalNotifier(parts: {
   store: Store;
   logger: Logger;
   clock?: Clock;
+  threadFor?: (taskId: string) => Promise<MessageRef | null>;
 }): ApprovalNotifier | undefined {
-  const { config, slack, mailer, linkSecret, store, logger, clock } = parts;
-  const viaSlack = slack ? new SlackApprovalNotifier(slack.client, config.channels.approvals, logger) : null;
+  const { config, slack, mailer, linkSecret, store, logger, clock, threadFor } = parts;
+  const viaSlack = slack ? new SlackApprovalNotifier(slack.client, config.channels.approvals, logger, threadFor) : null;
   const viaEmail =
     mailer && config.email && config.email.approvalTo.length > 0
       ? new EmailApprovalNotifier({

@@ -8,7 +8,7 @@ import { ask, type ClaudeAnswer, firstJsonObject, usd } from './ask.js';
 /** `/agent start campaign-launch budget=50000 product="Trail shoes"`: budget and threshold in USD. */
 export const campaignParams = z.strictObject({
   budget: z.coerce.number('expected a number').positive('expected a positive number of USD'),
-  product: z.string('expected a product name').trim().min(1, 'must not be empty').max(200),
+  product: z.string('expected a product name').trim().min(1, 'must not be empty').max(200).default('the new product'),
   threshold: z.coerce.number('expected a number').nonnegative('must not be negative').default(10_000),
 });
 

@@ -22,16 +22,27 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
     private readonly client: webApi.WebClient,
     private readonly defaultChannel: string | undefined,
     private readonly logger: Logger,
+    /** A task's progress message: its approvals go in that thread (and to the channel). */
+    private readonly threadFor?: (taskId: string) => Promise<MessageRef | null>,
   ) {}
 
   async requested(record: ApprovalRecord): Promise<Announcement> {
-    const channel = record.channel ?? this.defaultChannel;
+    const thread = record.taskId && this.threadFor ? await this.threadFor(record.taskId).catch(() => null) : null;
+    const channel = thread?.channel ?? record.channel ?? this.defaultChannel;
     if (!channel) {
       this.logger.warn({ approvalId: record.id }, 'no channel for the approval: set SLACK_APPROVALS_CHANNEL');
       return {};
     }
     const message = approvalRequestMessage(masked(record));
-    const posted = await this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
+    const posted = thread
+      ? await this.client.chat.postMessage({
+          channel,
+          text: message.text,
+          blocks: message.blocks,
+          thread_ts: thread.ts,
+          reply_broadcast: true,
+        })
+      : await this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
     if (!posted.ts || !posted.channel) throw new Error('chat.postMessage answered without channel and ts');
     return { message: { channel: posted.channel, ts: posted.ts } };
   }

@@ -174,8 +174,8 @@ describe('campaign-launch', () => {
     await expect(
       t.tasks.start('campaign-launch', { budget: 'abc', product: 'x' }, { startedBy: 'api' }),
     ).rejects.toThrow('budget: expected a number');
-    await expect(t.tasks.start('campaign-launch', { budget: 10 }, { startedBy: 'api' })).rejects.toThrow(
-      'product: expected a product name',
+    await expect(t.tasks.start('campaign-launch', { budget: 10, product: '  ' }, { startedBy: 'api' })).rejects.toThrow(
+      'product: must not be empty',
     );
   });
 
