@@ -161,7 +161,9 @@ export class ChannelPacer<T extends PacedItem> {
     switch (outcome.type) {
       case 'done':
         remove();
-        lane.nextAt = started + this.options.intervalMs;
+        // Counted from the answer, not the request: network jitter can then never bring two
+        // posts to Slack closer than the interval.
+        lane.nextAt = clock.now() + this.options.intervalMs;
         this.release(head);
         break;
       case 'skip':

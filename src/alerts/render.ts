@@ -33,7 +33,36 @@ const MAX_ERROR_CHARS = 2500;
 /** Only this much of an error is read at all: the excerpt comes from its start. */
 const MAX_ERROR_SCAN = 20_000;
 
-const usd = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
+/** US dollars with cents; amounts under a dollar keep up to four decimals, as model calls cost fractions of a cent. */
+export function formatUsd(amount: number): string {
+  const small = Math.abs(amount) < 1 && amount !== 0;
+  return new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency: 'USD',
+    minimumFractionDigits: 2,
+    maximumFractionDigits: small ? 4 : 2,
+  }).format(amount);
+}
+
+/** A count with thousands separators: 10,000. */
+export function formatCount(count: number): string {
+  return new Intl.NumberFormat('en-US').format(count);
+}
+
+/**
+ * The share of the budget used, to one decimal (85, 84.9, 102.5), worked out from cost and
+ * budget when the record has none; never shown as 100 before the budget is reached.
+ */
+export function budgetPercent(alert: Pick<AlertRecord, 'percent' | 'currentCost' | 'budget'>): number | null {
+  const exact =
+    alert.percent ??
+    (alert.currentCost !== null && alert.budget !== null && alert.budget > 0
+      ? (alert.currentCost / alert.budget) * 100
+      : null);
+  if (exact === null || !Number.isFinite(exact)) return null;
+  const rounded = Math.round(exact * 10) / 10;
+  return exact < 100 ? Math.min(rounded, 99.9) : rounded;
+}
 
 /** The severity of `kind` when the alert names none. */
 export function defaultSeverity(kind: AlertKind): Severity {
@@ -90,7 +119,7 @@ interface TextParts {
 
 function renderText(kind: AlertKind, parts: TextParts): { title: string; message: string } {
   const task = `Task ${parts.taskId ?? '(unnamed)'}`;
-  const money = `(${usd.format(parts.currentCost ?? 0)} of ${usd.format(parts.budget ?? 0)})`;
+  const money = `(${formatUsd(parts.currentCost ?? 0)} of ${formatUsd(parts.budget ?? 0)})`;
   switch (kind) {
     case 'failure':
       return {

@@ -107,7 +107,7 @@ describe('restart', () => {
     await clock.advance(10_000);
     expect(slack.posts).toHaveLength(1);
     expect(await alerts.start()).toEqual({ pending: 2 });
-    await clock.advance(2000);
+    for (let second = 0; second < 3; second++) await clock.advance(1000);
     expect(slack.posts.map((p) => p.alert.taskId)).toEqual(['t0', 't1', 't2']);
   });
 });

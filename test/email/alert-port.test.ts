@@ -3,32 +3,15 @@ import type { AlertRecord } from '../../src/alerts/types.js';
 import { EmailAlertPort } from '../../src/email/alert-port.js';
 import { Mailer } from '../../src/email/mailer.js';
 import { escapeHtml } from '../../src/email/templates/html.js';
+import { alertRecord as baseRecord } from '../support/alert-record.js';
 import { FakeSmtp } from '../support/fake-smtp.js';
 
-function alertRecord(overrides: Partial<AlertRecord> = {}): AlertRecord {
-  return {
-    id: 'al_1',
-    kind: 'failure',
-    severity: 'critical',
-    dedupKey: 'failure:campaign-42:launch',
-    taskId: 'campaign-42',
-    stage: 'launch',
-    title: 'Task campaign-42 failed at stage launch',
+const alertRecord = (overrides: Partial<AlertRecord> = {}) =>
+  baseRecord({
     message: 'The ad platform refused the launch request.',
-    error: 'Error: connect ECONNRESET\n    at launch (campaign.ts:42:7)',
-    currentCost: null,
-    budget: null,
-    percent: null,
-    durationSeconds: null,
-    count: 1,
-    firstSeen: '2024-05-01T10:00:00.000Z',
-    lastSeen: '2024-05-01T10:00:00.000Z',
     route: { slack: ['C0ALERTS'], email: ['team'] },
-    deliveries: [],
-    version: 1,
     ...overrides,
-  };
-}
+  });
 
 const team = ['oncall@example.com', 'lead@example.com'];
 let fake: FakeSmtp;

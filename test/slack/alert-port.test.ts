@@ -4,32 +4,14 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RateLimitedError, UnreachableError } from '../../src/alerts/ports.js';
 import type { AlertRecord } from '../../src/alerts/types.js';
 import { SlackAlertPort } from '../../src/slack/alert-port.js';
+import { alertRecord as baseRecord } from '../support/alert-record.js';
 import { FakeSlack } from '../support/fake-slack.js';
 
-function alertRecord(overrides: Partial<AlertRecord> = {}): AlertRecord {
-  return {
-    id: 'al_1',
-    kind: 'failure',
-    severity: 'critical',
-    dedupKey: 'failure:campaign-42:launch',
-    taskId: 'campaign-42',
-    stage: 'launch',
-    title: 'Task campaign-42 failed at stage launch',
-    message: '',
+const alertRecord = (overrides: Partial<AlertRecord> = {}) =>
+  baseRecord({
     error: 'Error: connect ECONNRESET',
-    currentCost: null,
-    budget: null,
-    percent: null,
-    durationSeconds: null,
-    count: 1,
-    firstSeen: '2024-05-01T10:00:00.000Z',
-    lastSeen: '2024-05-01T10:00:00.000Z',
-    route: { slack: ['C0ALERTS'], email: [] },
-    deliveries: [],
-    version: 1,
     ...overrides,
-  };
-}
+  });
 
 let fake: FakeSlack;
 let port: SlackAlertPort;

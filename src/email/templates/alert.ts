@@ -1,4 +1,4 @@
-import { formatDuration } from '../../alerts/render.js';
+import { budgetPercent, formatCount, formatDuration, formatUsd } from '../../alerts/render.js';
 import type { AlertKind, AlertRecord, Severity } from '../../alerts/types.js';
 import { escapeHtml, layout } from './html.js';
 
@@ -102,7 +102,7 @@ function details(alert: AlertRecord): Array<[string, string]> {
   if (alert.taskId) facts.push(['Task', alert.taskId]);
   if (alert.stage) facts.push(['Stage', alert.stage]);
   if (alert.currentCost !== null) {
-    const percent = costPercent(alert);
+    const percent = budgetPercent(alert);
     const amounts =
       alert.budget === null
         ? `${formatUsd(alert.currentCost)} spent`
@@ -135,38 +135,11 @@ function link(url: string): string {
   return `<a href="${escapeHtml(url)}" style="color:#1264a3;">${escapeHtml(url)}</a>`;
 }
 
-/** The share of the budget used, to one decimal, as the Slack message shows it. */
-function costPercent(alert: AlertRecord): number | null {
-  const exact =
-    alert.percent ??
-    (alert.currentCost !== null && alert.budget !== null && alert.budget > 0
-      ? (alert.currentCost / alert.budget) * 100
-      : null);
-  if (exact === null || !Number.isFinite(exact)) return null;
-  const rounded = Math.round(exact * 10) / 10;
-  // 99.96 % is not yet over budget, so it is not shown as 100 %.
-  return exact < 100 ? Math.min(rounded, 99.9) : rounded;
-}
-
-function formatUsd(amount: number): string {
-  const small = Math.abs(amount) < 1 && amount !== 0;
-  return new Intl.NumberFormat('en-US', {
-    style: 'currency',
-    currency: 'USD',
-    minimumFractionDigits: 2,
-    maximumFractionDigits: small ? 4 : 2,
-  }).format(amount);
-}
-
 /** `2024-05-01 10:02:00 UTC`: e-mail has no way to show each reader's own time zone. */
 function formatTime(iso: string): string {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) return iso;
   return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
-}
-
-function formatCount(count: number): string {
-  return new Intl.NumberFormat('en-US').format(count);
 }
 
 /** Headers are one line: runs of whitespace (newlines included) become one space. */

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import { formatDuration } from '../../alerts/render.js';
+import { budgetPercent, formatCount, formatDuration, formatUsd } from '../../alerts/render.js';
 import type { AlertKind, AlertRecord, Severity } from '../../alerts/types.js';
 import { slackDate } from './approval-message.js';
 import { inlineCode } from './context-fields.js';
@@ -119,36 +119,10 @@ export function alertTitle(alert: Pick<AlertRecord, 'kind' | 'title'>): string {
   return title === '' ? KIND_WORD[alert.kind] : title;
 }
 
-/** US dollars with cents; amounts under a dollar keep up to four decimals, as model calls cost fractions of a cent. */
-export function formatUsd(amount: number): string {
-  const small = Math.abs(amount) < 1 && amount !== 0;
-  return new Intl.NumberFormat('en-US', {
-    style: 'currency',
-    currency: 'USD',
-    minimumFractionDigits: 2,
-    maximumFractionDigits: small ? 4 : 2,
-  }).format(amount);
-}
-
 /** A small text bar of ten cells, one filled per full 10 %: 85 % → ▓▓▓▓▓▓▓▓░░. */
 export function percentBar(percent: number): string {
   const filled = Math.max(0, Math.min(BAR_CELLS, Math.floor(percent / 10)));
   return '▓'.repeat(filled) + '░'.repeat(BAR_CELLS - filled);
-}
-
-/**
- * The share of the budget used, to one decimal (85, 84.9, 102.5), worked out from cost and
- * budget when the record has none; never shown as 100 before the budget is reached.
- */
-export function budgetPercent(alert: Pick<AlertRecord, 'percent' | 'currentCost' | 'budget'>): number | null {
-  const exact =
-    alert.percent ??
-    (alert.currentCost !== null && alert.budget !== null && alert.budget > 0
-      ? (alert.currentCost / alert.budget) * 100
-      : null);
-  if (exact === null || !Number.isFinite(exact)) return null;
-  const rounded = Math.round(exact * 10) / 10;
-  return exact < 100 ? Math.min(rounded, 99.9) : rounded;
 }
 
 function fieldsBlock(alert: AlertRecord): KnownBlock[] {
@@ -228,8 +202,4 @@ function formatSpan(seconds: number): string {
   if (seconds < 3600) return `${Math.round(seconds / 60)} min`;
   if (seconds < 86_400) return `${Math.round(seconds / 3600)} h`;
   return `${Math.round(seconds / 86_400)} d`;
-}
-
-function formatCount(count: number): string {
-  return new Intl.NumberFormat('en-US').format(count);
 }

@@ -151,7 +151,8 @@ function metaBlock(record: ApprovalRecord, deadline: string | null): KnownBlock 
   };
 }
 
-function actionsBlock(approvalId: string): KnownBlock {
+/** The Approve / Reject / Approve-with-changes buttons of an approval, carrying its id. */
+export function actionsBlock(approvalId: string, blockId: string = BlockId.Actions): KnownBlock {
   const value = truncate(approvalId, BlockKitLimits.buttonValue);
   const button = (actionId: string, label: string, style?: Button['style']): Button => ({
     type: 'button',
@@ -162,7 +163,7 @@ function actionsBlock(approvalId: string): KnownBlock {
   });
   return {
     type: 'actions',
-    block_id: BlockId.Actions,
+    block_id: blockId,
     elements: [
       button(ActionId.Approve, 'Approve', 'primary'),
       button(ActionId.Reject, 'Reject', 'danger'),

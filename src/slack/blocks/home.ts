@@ -1,9 +1,10 @@
 import type { types } from '@slack/bolt';
+import { formatUsd } from '../../alerts/render.js';
 import type { AlertRecord } from '../../alerts/types.js';
 import type { ApprovalRecord } from '../../approvals/types.js';
 import type { TaskStats, TaskView } from '../../tasks/types.js';
-import { alertStyle, alertTitle, formatUsd } from './alert-message.js';
-import { slackDate, userRef } from './approval-message.js';
+import { alertStyle, alertTitle } from './alert-message.js';
+import { actionsBlock, slackDate, userRef } from './approval-message.js';
 import { inlineCode } from './context-fields.js';
 import { ActionId } from './ids.js';
 import { BlockKitLimits, mrkdwnText, truncate, truncateMrkdwn } from './limits.js';
@@ -61,29 +62,9 @@ function approvalBlocks(approvals: readonly ApprovalRecord[]): KnownBlock[] {
       `decide by ${slackDate(approval.expiresAt, '{date_short_pretty} {time}')}`,
     ];
     lines.push(meta.filter((part) => part !== null).join(' · '));
-    blocks.push(section(lines.join('\n')), buttons(approval.id, index));
+    blocks.push(section(lines.join('\n')), actionsBlock(approval.id, `${HOME_APPROVAL_BLOCK}${index}`));
   });
   return [...blocks, ...more(approvals.length - HomeLimits.approvals, 'approval')];
-}
-
-function buttons(approvalId: string, index: number): KnownBlock {
-  const value = truncate(approvalId, BlockKitLimits.buttonValue);
-  const button = (actionId: string, label: string, style?: Button['style']): Button => ({
-    type: 'button',
-    action_id: actionId,
-    text: { type: 'plain_text', text: label, emoji: true },
-    value,
-    ...(style ? { style } : {}),
-  });
-  return {
-    type: 'actions',
-    block_id: `${HOME_APPROVAL_BLOCK}${index}`,
-    elements: [
-      button(ActionId.Approve, 'Approve', 'primary'),
-      button(ActionId.Reject, 'Reject', 'danger'),
-      button(ActionId.ApproveWithChanges, 'Approve with changes'),
-    ],
-  };
 }
 
 function taskBlocks(tasks: readonly TaskView[]): KnownBlock[] {

@@ -5,8 +5,6 @@ export {
   alertMessage,
   alertStyle,
   alertTitle,
-  budgetPercent,
-  formatUsd,
   percentBar,
 } from './alert-message.js';
 export type { ApprovalMessage, ApprovalRequestMessageOptions } from './approval-message.js';

@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
+import { formatUsd } from '../../alerts/render.js';
 import type { StageView, TaskState, TaskView } from '../../tasks/types.js';
-import { formatUsd } from './alert-message.js';
 import { userRef } from './approval-message.js';
 import { inlineCode } from './context-fields.js';
 import { BlockKitLimits, mrkdwnText, truncateMrkdwn } from './limits.js';

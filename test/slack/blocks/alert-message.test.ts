@@ -1,41 +1,10 @@
 import type { types } from '@slack/bolt';
 import { describe, expect, it } from 'vitest';
+import { budgetPercent, formatUsd } from '../../../src/alerts/render.js';
 import type { AlertRecord } from '../../../src/alerts/types.js';
-import {
-  AlertBlockId,
-  type AlertMessage,
-  alertMessage,
-  budgetPercent,
-  formatUsd,
-  percentBar,
-} from '../../../src/slack/blocks/index.js';
+import { AlertBlockId, type AlertMessage, alertMessage, percentBar } from '../../../src/slack/blocks/index.js';
+import { alertRecord } from '../../support/alert-record.js';
 import { assertWithinBlockKitLimits } from './block-kit-limits.js';
-
-/** A failure alert as the AlertManager stores it; override what the test is about. */
-function alertRecord(overrides: Partial<AlertRecord> = {}): AlertRecord {
-  return {
-    id: 'al_1',
-    kind: 'failure',
-    severity: 'critical',
-    dedupKey: 'failure:campaign-42:launch',
-    taskId: 'campaign-42',
-    stage: 'launch',
-    title: 'Task campaign-42 failed at stage launch',
-    message: '',
-    error: 'Error: connect ECONNRESET\n    at launch (campaign.ts:42:7)',
-    currentCost: null,
-    budget: null,
-    percent: null,
-    durationSeconds: null,
-    count: 1,
-    firstSeen: '2024-05-01T10:00:00.000Z',
-    lastSeen: '2024-05-01T10:00:00.000Z',
-    route: { slack: ['C0ALERTS'], email: [] },
-    deliveries: [],
-    version: 1,
-    ...overrides,
-  };
-}
 
 /** Every block of the message, top level and in the coloured attachment, as Slack receives them. */
 function allBlocks(message: AlertMessage): types.KnownBlock[] {
