@@ -35,7 +35,10 @@ export interface AlertManagerOptions {
   emailFallbackSeconds?: number;
   /** Least time between two posts to one Slack channel. */
   slackIntervalMs?: number;
-  /** Least time between two counter updates of one Slack message. */
+  /**
+   * Least time between two counter updates of one Slack message. chat.update is rate-limited per
+   * workspace (Slack's tier 3, about 50 a minute), so a storm's counters refresh every 10 s by default.
+   */
   updateIntervalMs?: number;
 }
 
@@ -79,7 +82,7 @@ export class AlertManager {
     costWarningPercent = 80,
     emailFallbackSeconds = 60,
     slackIntervalMs = 1000,
-    updateIntervalMs = 2000,
+    updateIntervalMs = 10_000,
   }: AlertManagerOptions) {
     this.routing = routing;
     this.slack = slack;

@@ -1,6 +1,8 @@
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import { ClaudeClient } from '../agents/claude/client.js';
+import { MetricsStore } from '../agents/metrics.js';
+import { RuleMonitor } from '../agents/rules.js';
 import type { AlertManager } from '../alerts/manager.js';
 import type { ApprovalGate } from '../approvals/gate.js';
 import type { ApprovalRecord, MessageRef } from '../approvals/types.js';
@@ -12,6 +14,12 @@ import { registerTaskEvents } from '../slack/listeners/events/index.js';
 import { SlackTaskProgress } from '../slack/task-progress.js';
 import type { RecordStore, Store } from '../store/types.js';
 import { AgentRegistry, TaskService } from '../tasks/index.js';
+
+/** Alert rules every agent is watched by: a team wants to hear when an agent starts failing. */
+const DEFAULT_RULES = [
+  { name: 'failure-rate', target: 'agent:*', when: { failureRateAbove: 0.3 }, minExecutions: 5, severity: 'warning' },
+  { name: 'low-success', target: 'agent:*', when: { successRateBelow: 0.5 }, minExecutions: 5, severity: 'critical' },
+] as const;
 
 /** Named agents (the shipped examples), the task service, and their Slack surfaces. */
 export function createTasks(parts: {
@@ -38,7 +46,10 @@ export function createTasks(parts: {
   const progress = slack
     ? new SlackTaskProgress({ client: slack.client, defaultChannel: config.channels.approvals, logger, clock })
     : undefined;
-  const tasks = new TaskService({ registry, store, gate, alerts, logger, clock, observer: progress });
+  const metrics = new MetricsStore({ store, clock });
+  const tasks = new TaskService({ registry, store, gate, alerts, logger, clock, observer: progress, metrics });
+  const monitor = new RuleMonitor({ rules: DEFAULT_RULES, metrics, alerts, store, logger, clock });
+  const stopWatching = monitor.watch();
   let stopHome: (() => void) | undefined;
   if (slack) {
     registerTaskCommands(slack, { tasks, registry, logger });
@@ -63,6 +74,7 @@ export function createTasks(parts: {
       );
     },
     async stop() {
+      stopWatching();
       tasks.stop();
       stopHome?.();
       await progress?.flush();

@@ -85,6 +85,8 @@ export function setup(options: SetupOptions = {}) {
     email,
     routing,
     newId: () => `alert-${++ids}`,
+    // The storm tests count updates on a 2-second rhythm.
+    updateIntervalMs: 2000,
     ...rest,
     clock,
   });

@@ -103,7 +103,7 @@ describe('alerts through the API', () => {
     const failure = { kind: 'failure', taskId: 'storm', stage: 'fetch', error: 'ECONNRESET' };
     const answers = await Promise.all(Array.from({ length: 200 }, () => alert(failure)));
     expect(answers.every((r) => r.status === 202)).toBe(true);
-    await run(5_000);
+    await run(12_000, 1_000);
     await g.gatehouse.alerts.idle();
     expect(postsTo('C0ALERTS')).toHaveLength(1);
     const ts = (await g.gatehouse.alerts.history({ taskId: 'storm' }))[0]?.deliveries.find((d) => d.message)?.message
