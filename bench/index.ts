@@ -86,6 +86,13 @@ async function storm() {
         `  ${c.channel.padEnd(10)} ${String(c.posts).padStart(3)} posts, sustained ${c.perSecond.toFixed(2)}/s, most in any 1 s: ${c.maxInWindow}, smallest gap ${c.minGap.toFixed(0)} ms`,
       );
     }
+    const updateTimes = updates.map((u) => u.at).sort((a, b) => a - b);
+    let updatesPerMinute = 0;
+    for (let i = 0, j = 0; i < updateTimes.length; i++) {
+      while (updateTimes[i]! - updateTimes[j]! >= 60_000) j++;
+      updatesPerMinute = Math.max(updatesPerMinute, i - j + 1);
+    }
+    console.log(`  chat.update: at most ${updatesPerMinute} in any minute (Slack allows about 50 per workspace)`);
     const account = await accountFor(g, updates, posts);
     console.log(
       `  ${account.groups} alert groups count ${account.counted} alerts; final Slack texts show ${account.shown}`,
@@ -98,6 +105,7 @@ async function storm() {
     );
     check('every alert accepted and counted in a stored group', r.accepted === STORM && account.counted === STORM);
     check('every alert shown in a delivered message or its counter', account.shown === STORM);
+    check('counter updates stay within about 50 a minute', updatesPerMinute <= 51);
   } finally {
     await g.stop();
   }

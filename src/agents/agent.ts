@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Logger, pino } from 'pino';
-import { type ApprovalGate, toResponse } from '../approvals/gate.js';
+import type { ApprovalGate } from '../approvals/gate.js';
+import { toResponse } from '../approvals/response.js';
 import type { ApprovalResponse } from '../approvals/types.js';
 import { type Clock, systemClock } from '../clock.js';
 import { ConfigError, ConflictError, NotFoundError } from '../errors.js';

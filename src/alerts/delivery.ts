@@ -28,6 +28,7 @@ export interface DelivererOptions {
   work: Work;
   slackIntervalMs: number;
   updateIntervalMs: number;
+  updateSpacingMs: number;
   /** Slack failing this long after a delivery's first failure: the alert goes by e-mail. */
   fallbackMs: number;
 }
@@ -75,6 +76,7 @@ export class Deliverer {
           logger,
           work,
           intervalMs: options.updateIntervalMs,
+          spacingMs: options.updateSpacingMs,
           giveUpMs: options.fallbackMs,
         })
       : null;

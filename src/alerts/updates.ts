@@ -15,6 +15,11 @@ export interface CounterUpdatesOptions {
   work: Work;
   /** Least time between two updates of one message. */
   intervalMs: number;
+  /**
+   * Least time between any two updates, all messages together: chat.update is rate-limited per
+   * workspace (about 50 a minute), so a storm over many messages shares one budget.
+   */
+  spacingMs: number;
   /** Transient update failures are retried this long, then given up (the post itself stands). */
   giveUpMs: number;
 }
@@ -39,6 +44,8 @@ const SWEEP_ABOVE = 1000;
 export class CounterUpdates {
   private readonly messages = new Map<string, MessageState>();
   private stopped = false;
+  /** The earliest time the next update of any message may go. */
+  private nextSlot = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly options: CounterUpdatesOptions) {}
 
@@ -89,13 +96,13 @@ export class CounterUpdates {
       return;
     }
     work.add();
-    state.timer = clock.setTimeout(
-      () => {
-        state.timer = undefined;
-        void this.run(id, target, state).finally(() => work.done());
-      },
-      Math.max(0, state.last + intervalMs - clock.now()),
-    );
+    // Each scheduled update takes the next free slot of the shared budget.
+    const at = Math.max(state.last + intervalMs, this.nextSlot, clock.now());
+    this.nextSlot = at + this.options.spacingMs;
+    state.timer = clock.setTimeout(() => {
+      state.timer = undefined;
+      void this.run(id, target, state).finally(() => work.done());
+    }, at - clock.now());
   }
 
   private async run(id: string, target: string, state: MessageState): Promise<void> {
@@ -125,6 +132,8 @@ export class CounterUpdates {
         if (transient && now - state.failingSince < giveUpMs) {
           const wait = error instanceof RateLimitedError ? error.retryAfterMs : intervalMs;
           state.last = now + wait - intervalMs;
+          // Slack said the whole workspace must wait: so do all the other messages.
+          if (error instanceof RateLimitedError) this.nextSlot = Math.max(this.nextSlot, now + wait);
           state.dirty = true;
           logger.warn({ err: error, alertId: id, target }, 'alert counter update failed; will retry');
           return;

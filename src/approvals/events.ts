@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import type { ApprovalRecord } from './types.js';
 
 /** Everything that happens to an approval, as the gate reports it (audit trail, streams, callbacks). */
@@ -18,3 +19,29 @@ export interface ApprovalEvent {
 
 /** Receives approval events; errors thrown here are logged by the emitter and never stop the gate. */
 export type ApprovalEventListener = (event: ApprovalEvent) => void | Promise<void>;
+
+/** Hands each event to every listener; a failing listener is logged and never stops the gate. */
+export class EventHub {
+  private readonly listeners = new Set<ApprovalEventListener>();
+
+  constructor(private readonly logger: Logger) {}
+
+  /** Adds a listener; returns the unsubscribe. */
+  add(listener: ApprovalEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  report(event: ApprovalEvent): void {
+    for (const listener of this.listeners) {
+      Promise.resolve()
+        .then(() => listener(event))
+        .catch((error: unknown) =>
+          this.logger.error(
+            { err: error, approvalId: event.approvalId, event: event.type },
+            'approval event listener failed',
+          ),
+        );
+    }
+  }
+}

@@ -1,14 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type Logger, pino } from 'pino';
-import { z } from 'zod';
 import { type Clock, systemClock } from '../clock.js';
-import { AlreadyDecidedError, NotFoundError, StaleRequestError, StoreError } from '../errors.js';
+import { AlreadyDecidedError, StaleRequestError } from '../errors.js';
 import type { RecordStore } from '../store/types.js';
 import { Deadlines } from './deadlines.js';
-import type { ApprovalEvent, ApprovalEventListener, ApprovalEventType } from './events.js';
+import { type ApprovalEventListener, type ApprovalEventType, EventHub } from './events.js';
+import { climb } from './ladder.js';
 import { type ApprovalNotifier, silentNotifier } from './notifier.js';
 import { type ApprovalDefaults, buildRecord, contentDifferences, DEFAULTS, nextStep } from './record.js';
+import { ApprovalRecords } from './records.js';
+import { toResponse, withJsonSchema } from './response.js';
 import { approvalRequestSchema, parseOrThrow } from './schema.js';
 import type {
   ApprovalRecord,
@@ -39,8 +41,6 @@ export interface ApprovalGateOptions {
 /** Who decides when the deadline passes. */
 export const SYSTEM_ACTOR = 'gatehouse';
 
-const MAX_WRITE_ATTEMPTS = 25;
-
 /**
  * The approval gate: stores requests, tells people through its notifier, and wakes whoever waits
  * the moment a decision is committed. Every state change is one compare-and-swap on the store, so
@@ -48,15 +48,16 @@ const MAX_WRITE_ATTEMPTS = 25;
  */
 export class ApprovalGate {
   private readonly store: RecordStore<ApprovalRecord>;
+  private readonly records: ApprovalRecords;
   private readonly notifier: ApprovalNotifier;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly newId: () => string;
   private readonly defaults: ApprovalDefaults;
   private readonly deadlines: Deadlines;
+  private readonly hub: EventHub;
   /** Fires `decided` with the committed record; waiters subscribe per id. */
   private readonly events = new EventEmitter().setMaxListeners(0);
-  private readonly listeners = new Set<ApprovalEventListener>();
 
   constructor({
     store,
@@ -70,6 +71,7 @@ export class ApprovalGate {
     defaults = {},
   }: ApprovalGateOptions) {
     this.store = store;
+    this.records = new ApprovalRecords(store);
     this.notifier = notifier;
     this.clock = clock;
     this.logger = logger;
@@ -82,6 +84,7 @@ export class ApprovalGate {
       ...defaults,
     };
     this.deadlines = new Deadlines(clock, (id) => void this.step(id));
+    this.hub = new EventHub(logger);
   }
 
   /**
@@ -126,10 +129,8 @@ export class ApprovalGate {
   }
 
   /** The stored approval, or a NotFoundError. */
-  async get(id: string): Promise<ApprovalRecord> {
-    const record = await this.store.get(id);
-    if (!record) throw new NotFoundError('approval', id);
-    return record;
+  get(id: string): Promise<ApprovalRecord> {
+    return this.records.get(id);
   }
 
   /**
@@ -173,7 +174,7 @@ export class ApprovalGate {
    */
   async decide(id: string, input: DecisionInput): Promise<ApprovalRecord> {
     const at = new Date(this.clock.now()).toISOString();
-    const next = await this.write(id, (record) => {
+    const next = await this.records.write(id, (record) => {
       if (record.status !== 'pending')
         throw new AlreadyDecidedError(`approval ${id} was already ${record.status}`, record);
       return castVote(record, input, at);
@@ -232,27 +233,11 @@ export class ApprovalGate {
 
   /** Calls `listener` with every event of every approval in this process. Returns the unsubscribe. */
   onEvent(listener: ApprovalEventListener): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.hub.add(listener);
   }
 
-  /** Hands an event to every listener; a failing listener is logged and never stops the gate. */
   private report(type: ApprovalEventType, record: ApprovalRecord, actor: string | null, data: Record<string, unknown>) {
-    const event: ApprovalEvent = {
-      type,
-      approvalId: record.id,
-      at: new Date(this.clock.now()).toISOString(),
-      actor,
-      data,
-      record,
-    };
-    for (const listener of this.listeners) {
-      Promise.resolve()
-        .then(() => listener(event))
-        .catch((error: unknown) =>
-          this.logger.error({ err: error, approvalId: record.id, event: type }, 'approval event listener failed'),
-        );
-    }
+    this.hub.report({ type, approvalId: record.id, at: new Date(this.clock.now()).toISOString(), actor, data, record });
   }
 
   /** Number of deadlines armed in this process (for /metrics and benchmarks). */
@@ -286,7 +271,16 @@ export class ApprovalGate {
         });
         return;
       }
-      await this.climb(record, due.step);
+      await climb(
+        {
+          records: this.records,
+          notifier: this.notifier,
+          now: () => new Date(this.clock.now()).toISOString(),
+          report: (type, stamped) => this.report(type, stamped, SYSTEM_ACTOR, {}),
+        },
+        record,
+        due.step,
+      );
     } catch (error) {
       // Decided or stepped elsewhere first (another process, a click in the same instant).
       if (!(error instanceof AlreadyDecidedError))
@@ -294,28 +288,6 @@ export class ApprovalGate {
     }
     const latest = await this.store.get(id).catch(() => undefined);
     if (latest) this.arm(latest);
-  }
-
-  /** Reminds or escalates once: stamps the record, then tells people. */
-  private async climb(record: ApprovalRecord, step: 'remind' | 'escalate'): Promise<void> {
-    const at = new Date(this.clock.now()).toISOString();
-    const stamped = await this.write(record.id, (current) => {
-      if (current.status !== 'pending') throw new AlreadyDecidedError('decided meanwhile', current);
-      if (step === 'remind') return current.remindedAt ? current : { ...current, remindedAt: at };
-      if (current.escalatedAt) return current;
-      const added = current.ladder?.escalation.approvers ?? [];
-      // An open request (no approvers: anyone may decide) stays open; a closed one gains the escalation approvers.
-      const approvers = current.approvers.length > 0 ? [...new Set([...current.approvers, ...added])] : [];
-      return { ...current, escalatedAt: at, approvers };
-    });
-    if ((step === 'remind' ? stamped.remindedAt : stamped.escalatedAt) !== at) return;
-    this.report(step === 'remind' ? 'reminded' : 'escalated', stamped, SYSTEM_ACTOR, {});
-    if (step === 'remind') {
-      await this.notifier.reminded?.(stamped);
-      return;
-    }
-    const escalationMessage = (await this.notifier.escalated?.(stamped))?.escalationMessage;
-    if (escalationMessage) await this.write(record.id, (current) => ({ ...current, escalationMessage }));
   }
 
   private async conclude(
@@ -330,7 +302,7 @@ export class ApprovalGate {
       feedback: input.feedback ?? null,
       modifications: input.modifications ?? null,
     };
-    const decided = await this.write(id, (record) => {
+    const decided = await this.records.write(id, (record) => {
       if (record.status !== 'pending') {
         throw new AlreadyDecidedError(`approval ${id} was already ${record.status}`, record);
       }
@@ -360,7 +332,7 @@ export class ApprovalGate {
     try {
       const { message, emailedAt } = await this.notifier.requested(record);
       if (!message && !emailedAt) return;
-      const stored = await this.write(record.id, (current) => ({
+      const stored = await this.records.write(record.id, (current) => ({
         ...current,
         message: message ?? current.message,
         emailedAt: emailedAt ?? current.emailedAt,
@@ -371,39 +343,4 @@ export class ApprovalGate {
       this.logger.error({ err: error, approvalId: record.id }, 'could not notify approvers');
     }
   }
-
-  /** Read, change, compare-and-swap; again if another writer got in between. */
-  private async write(id: string, change: (record: ApprovalRecord) => ApprovalRecord): Promise<ApprovalRecord> {
-    for (let attempt = 0; attempt < MAX_WRITE_ATTEMPTS; attempt++) {
-      const current = await this.get(id);
-      const next = { ...change(current), version: current.version + 1 };
-      if (await this.store.replace(next, current.version)) return next;
-    }
-    throw new StoreError(`approval ${id}: too many concurrent writes`);
-  }
-}
-
-/** The library's view of a decided approval. */
-export function toResponse(record: ApprovalRecord): ApprovalResponse {
-  const status = record.status === 'pending' ? 'timeout' : record.status;
-  return {
-    id: record.id,
-    status,
-    isApproved: status === 'approved',
-    feedback: record.decision?.feedback ?? null,
-    modifications: record.decision?.modifications ?? null,
-    original: record.decision?.original ?? null,
-    edited: record.decision?.edited ?? false,
-    decidedBy: record.decision?.decidedBy ?? null,
-    decidedAt: record.decision?.decidedAt ?? null,
-    via: record.decision?.via ?? null,
-    approval: record,
-  };
-}
-
-/** A zod schema for the modifications (TypeScript callers) becomes the JSON Schema that is stored. */
-function withJsonSchema(request: ApprovalRequest): unknown {
-  const schema = request?.modificationsSchema;
-  if (!schema || typeof schema !== 'object' || !('_zod' in schema)) return request;
-  return { ...request, modificationsSchema: z.toJSONSchema(schema as z.ZodType) };
 }

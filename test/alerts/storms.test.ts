@@ -6,6 +6,21 @@ import { setup } from './support.js';
 const failure = { taskId: 'campaign-42', stage: 'launch', error: 'Error: ECONNRESET' };
 
 describe('alert storms', () => {
+  it('spaces counter updates across all messages to stay within the workspace rate of chat.update', async () => {
+    const { alerts, slack, clock } = setup({ updateIntervalMs: 1000, updateSpacingMs: 1200 });
+    const stages = ['a', 'b', 'c', 'd', 'e'];
+    for (const stage of stages) await alerts.failure({ taskId: 'wide', stage });
+    for (let s = 0; s < 8; s++) await clock.advance(1000); // all five posted, one a second
+    expect(slack.posts).toHaveLength(5);
+    for (const stage of stages) for (let i = 0; i < 10; i++) await alerts.failure({ taskId: 'wide', stage });
+    for (let s = 0; s < 40; s++) await clock.advance(250);
+    await settle();
+    const times = slack.updates.map((u) => u.at);
+    expect(times.length).toBe(5);
+    for (let i = 1; i < times.length; i++) expect(times[i]! - times[i - 1]!).toBeGreaterThanOrEqual(1200);
+    expect(slack.updates.every((u) => u.alert.count === 11)).toBe(true);
+  });
+
   it('turns 200 identical failures into one post whose counter is updated in place, at most every 2 s', async () => {
     const { alerts, slack, email, store, clock } = setup();
     let last: Awaited<ReturnType<AlertManager['send']>> | undefined;

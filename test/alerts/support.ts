@@ -87,6 +87,7 @@ export function setup(options: SetupOptions = {}) {
     newId: () => `alert-${++ids}`,
     // The storm tests count updates on a 2-second rhythm.
     updateIntervalMs: 2000,
+    updateSpacingMs: 0,
     ...rest,
     clock,
   });
