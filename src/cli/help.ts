@@ -13,6 +13,7 @@ Usage:
   gatehouse approval decide <id> --approve|--reject
   gatehouse approval cancel <id>
   gatehouse alert --kind …                 send an alert
+  gatehouse audit verify                   check the audit trail's hash chain (0 intact, 1 broken)
   gatehouse help [command]                 this text, or a command's
 
 Exit codes: 0 approved (or done), 1 rejected or cancelled, 2 timed out, 3 error,
@@ -87,6 +88,13 @@ Sends an alert; Gatehouse routes it by severity. Exits 0 once accepted, 3 on err
   --message TEXT       the text
   --severity LEVEL     critical, warning or info (default: by kind)
   --dedup-key KEY      alerts with the same key within the window are grouped
+
+${CONNECTION}
+`,
+  audit: `Usage: gatehouse audit verify
+
+Checks that no entry of the audit trail was edited or deleted (each entry holds the hash of the one
+before). Exits 0 when intact, 1 when broken (naming the first broken entry), 3 on error.
 
 ${CONNECTION}
 `,

@@ -1,5 +1,6 @@
 import { alertCommand } from './alert.js';
 import { approvalCommand } from './approval.js';
+import { auditCommand } from './audit.js';
 import { type CliIo, createContext } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 import { hasHelp, helpFor } from './help.js';
@@ -24,6 +25,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         return await approvalCommand(ctx, rest);
       case 'alert':
         return await alertCommand(ctx, rest);
+      case 'audit':
+        return await auditCommand(ctx, rest);
       case undefined:
       case 'help':
       case '--help':

@@ -115,3 +115,21 @@ describe.concurrent('the gatehouse binary', () => {
     expect(stderr).toBe(`gatehouse: cannot reach Gatehouse at ${url}: connection refused\n`);
   });
 });
+
+describe('gatehouse audit verify', () => {
+  it('exits 0 on an intact trail and 1, naming the entry, once an entry was edited', async () => {
+    await g.gatehouse.audit.idle();
+    const intact = await gatehouse(['audit', 'verify'], env);
+    expect(intact.stderr).toMatch(/audit trail intact: \d+ entries/);
+    expect(intact.code).toBe(0);
+
+    const entries = g.gatehouse.store.records<{ id: string; version: number; actor: string | null }>('audit');
+    const first = await entries.get('000000000001');
+    expect(first).toBeDefined();
+    expect(await entries.replace({ ...first!, actor: 'someone-else' }, first!.version)).toBe(true);
+    const broken = await gatehouse(['audit', 'verify', '--json'], env);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/audit trail BROKEN at entry 1/);
+    expect(JSON.parse(broken.stdout)).toMatchObject({ ok: false, brokenAt: 1 });
+  });
+});
