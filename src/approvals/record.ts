@@ -51,7 +51,9 @@ export function buildRecord(input: ValidRequest, defaults: ApprovalDefaults, now
     required: input.requiredApprovals ?? 1,
     rejections: input.requiredRejections ?? 1,
     allowSelfApproval: input.allowSelfApproval ?? defaults.allowSelfApproval,
+    ...(input.approverGroups ? { groups: input.approverGroups } : {}),
   };
+  const groupMembers = input.approverGroups ? [...new Set(Object.values(input.approverGroups).flat())] : null;
   const record: ApprovalRecord = {
     id,
     status: 'pending',
@@ -60,7 +62,7 @@ export function buildRecord(input: ValidRequest, defaults: ApprovalDefaults, now
     context: (input.context ?? {}) as JsonValue,
     requestedBy: input.requestedBy ?? null,
     taskId: input.taskId ?? null,
-    approvers: input.approvers ?? defaults.approvers,
+    approvers: input.approvers ?? groupMembers ?? defaults.approvers,
     channel: input.channel ?? defaults.channel,
     callbackUrl: input.callbackUrl ?? null,
     timeoutSeconds,

@@ -36,6 +36,10 @@ export const approvalRequestSchema = z.strictObject({
   callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
   requiredApprovals: z.number().int().min(1).max(20).optional(),
   requiredRejections: z.number().int().min(1).max(20).optional(),
+  approverGroups: z
+    .record(z.string().trim().min(1).max(80), z.array(slackUserId).min(1).max(100))
+    .refine((groups) => Object.keys(groups).length > 0, 'must name at least one group')
+    .optional(),
   allowSelfApproval: z.boolean().optional(),
   remindAtPercent: percent.nullable().optional(),
   escalateAtPercent: percent.nullable().optional(),

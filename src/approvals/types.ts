@@ -46,6 +46,8 @@ export interface Quorum {
   /** Rejections that decide (1: one rejection decides). */
   rejections: number;
   allowSelfApproval: boolean;
+  /** When set, approvals count once per group: `required` distinct groups must approve. */
+  groups?: Record<string, string[]>;
 }
 
 /** The server-run timeout ladder: remind, escalate, then what the deadline does. */
@@ -107,6 +109,11 @@ export interface ApprovalRequest {
   requiredApprovals?: number;
   /** Rejections that reject it (default 1: one rejection decides). */
   requiredRejections?: number;
+  /**
+   * Approver groups (name → Slack user ids): approvals then count once per group, so
+   * `requiredApprovals: 2` means two different groups. Their members are the approvers by default.
+   */
+  approverGroups?: Record<string, string[]>;
   /** May the requester (a Slack user id in `requestedBy`) approve their own request? Default true. */
   allowSelfApproval?: boolean;
   /** Remind approvers at this share of the timeout (percent; null: never). Default 50. */

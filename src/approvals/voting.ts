@@ -38,7 +38,11 @@ export function castVote(record: ApprovalRecord, input: DecisionInput, at: strin
   const approvals = all.filter((v) => v.vote === 'approve');
   const rejections = all.filter((v) => v.vote === 'reject');
   const status =
-    approvals.length >= quorum.required ? 'approved' : rejections.length >= quorum.rejections ? 'rejected' : 'pending';
+    countedApprovals(quorum, approvals) >= quorum.required
+      ? 'approved'
+      : rejections.length >= quorum.rejections
+        ? 'rejected'
+        : 'pending';
   if (status === 'pending') return { ...record, votes: all };
   // Approved with changes: the latest approver's edits win.
   const modifications =
@@ -62,12 +66,30 @@ export function castVote(record: ApprovalRecord, input: DecisionInput, at: strin
   };
 }
 
+/** Approvals toward the quorum: one per voter, or one per group when the request has groups. */
+function countedApprovals(quorum: Quorum, approvals: Vote[]): number {
+  const groups = quorum.groups;
+  if (!groups) return approvals.length;
+  const approvedGroups = new Set(
+    approvals.flatMap((v) =>
+      Object.entries(groups).flatMap(([name, members]) => (members.includes(v.voter) ? [name] : [])),
+    ),
+  );
+  return approvedGroups.size;
+}
+
 /** "2 of 3 approvals: U1, U2" as numbers, for surfaces. */
 export function tally(record: ApprovalRecord) {
   const quorum = record.quorum ?? SINGLE;
   const votes = record.votes ?? [];
   return {
     required: quorum.required,
+    /** Approvals so far toward `required` (groups when the request has them). */
+    counted: countedApprovals(
+      quorum,
+      votes.filter((v) => v.vote === 'approve'),
+    ),
+    unit: quorum.groups ? 'groups' : 'approvals',
     approvedBy: votes.filter((v) => v.vote === 'approve').map((v) => v.voter),
     rejectedBy: votes.filter((v) => v.vote === 'reject').map((v) => v.voter),
   };

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ApprovalGate } from '../../src/approvals/gate.js';
 import type { ApprovalRecord } from '../../src/approvals/types.js';
 import { ConflictError, NotAllowedError, StaleRequestError } from '../../src/errors.js';
+import { approvalRequestMessage } from '../../src/slack/blocks/index.js';
 import { MemoryRecordStore } from '../../src/store/memory.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 
@@ -78,6 +79,25 @@ describe('quorum', () => {
     await gate.submit({ id: 'q6', title: 'T', requestedBy: 'U0ALICE', allowSelfApproval: false });
     await expect(gate.decide('q6', vote('approve', 'U0ALICE'))).rejects.toBeInstanceOf(NotAllowedError);
     expect((await gate.decide('q6', vote('reject', 'U0ALICE'))).status).toBe('rejected');
+  });
+});
+
+describe('quorum of distinct groups', () => {
+  it('counts approvals once per group: two engineers are still one group', async () => {
+    const { gate } = setup();
+    const { record } = await gate.submit({
+      id: 'g1',
+      title: 'T',
+      requiredApprovals: 2,
+      approverGroups: { engineering: ['U0ALICE', 'U0BOB'], finance: ['U0CAROL'] },
+    });
+    expect(record.approvers.sort()).toEqual(['U0ALICE', 'U0BOB', 'U0CAROL']);
+    await gate.decide('g1', vote('approve', 'U0ALICE'));
+    expect((await gate.decide('g1', vote('approve', 'U0BOB'))).status).toBe('pending');
+    const decided = await gate.decide('g1', vote('approve', 'U0CAROL'));
+    expect(decided.status).toBe('approved');
+    const message = approvalRequestMessage({ ...decided, status: 'pending', decision: null });
+    expect(JSON.stringify(message.blocks)).toContain('2 of 2 groups');
   });
 });
 

@@ -232,10 +232,10 @@ function timeLeft(ms: number): string {
 
 /** "🗳️ 2 of 3 approvals: @alice, @bob" on requests that need several, or that have votes. */
 function votesBlock(record: ApprovalRecord): KnownBlock[] {
-  const { required, approvedBy, rejectedBy } = tally(record);
+  const { required, counted, unit, approvedBy, rejectedBy } = tally(record);
   if (required <= 1 && approvedBy.length + rejectedBy.length === 0) return [];
   const names = (ids: string[]) => ids.map((id) => userRef(id)).join(', ');
-  let text = `🗳️ *${approvedBy.length} of ${required} approvals*${approvedBy.length > 0 ? `: ${names(approvedBy)}` : ''}`;
+  let text = `🗳️ *${counted} of ${required} ${unit}*${approvedBy.length > 0 ? `: ${names(approvedBy)}` : ''}`;
   if (rejectedBy.length > 0) text += ` · rejected by ${names(rejectedBy)}`;
   return [
     {
