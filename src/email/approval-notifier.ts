@@ -70,6 +70,8 @@ export class EmailApprovalNotifier implements ApprovalNotifier {
    * when none did (the caller logs it and the request stays un-announced).
    */
   async requested(record: ApprovalRecord): Promise<Announcement> {
+    // Announced again at boot (no Slack message yet): what was e-mailed once is not e-mailed twice.
+    if (record.emailedAt) return {};
     const results = await Promise.all(
       this.to.map(async (recipient) => ({
         recipient,

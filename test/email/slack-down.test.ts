@@ -84,3 +84,30 @@ describe('approvals when Slack is down', () => {
     expect(smtp.messages.length).toBe(before);
   });
 });
+
+describe('approvals by e-mail only, across a restart', () => {
+  it('does not e-mail a request again when the next process starts', async () => {
+    const mail = await FakeSmtp.start();
+    const env = {
+      SMTP_URL: mail.url,
+      EMAIL_FROM: 'gatehouse@example.com',
+      APPROVAL_EMAIL_TO: 'approvers@example.com',
+      PUBLIC_URL: 'http://gatehouse.test',
+    };
+    const first = await startGatehouse({ slack: false, env });
+    try {
+      await first.gatehouse.gate.submit({ id: 'mail-only', title: 'Close the books' });
+      await eventually(
+        () => first.gatehouse.gate.get('mail-only'),
+        (r) => r.emailedAt !== null,
+      );
+      await first.gatehouse.stop();
+      const second = await startGatehouse({ slack: false, env, sqliteFile: first.sqliteFile });
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      await second.stop();
+      expect(mail.messages.filter((m) => m.subject.includes('Close the books'))).toHaveLength(1);
+    } finally {
+      await mail.close();
+    }
+  });
+});
