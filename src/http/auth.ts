@@ -18,7 +18,10 @@ export function requireToken(token: string | undefined): RequestHandler {
   const expected = token === undefined ? undefined : digest(token);
   return (req, res, next) => {
     if (expected === undefined) {
-      if (isLoopback(req.socket.remoteAddress)) return next();
+      // A request relayed by a proxy on this machine arrives from loopback too: the forwarding
+      // headers tell it came from elsewhere.
+      const relayed = req.get('x-forwarded-for') !== undefined || req.get('forwarded') !== undefined;
+      if (isLoopback(req.socket.remoteAddress) && !relayed) return next();
       res.status(401).json({
         error: 'unauthorized',
         message: 'GATEHOUSE_API_TOKEN is not set: the API answers loopback clients only',

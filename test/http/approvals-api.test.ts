@@ -205,6 +205,13 @@ describe('without a token', () => {
         body: JSON.stringify({ title: 'from localhost' }),
       });
       expect(res.status).toBe(201);
+      // Relayed by a proxy on this machine: it came from elsewhere, so no token means no answer.
+      const relayed = await fetch(`${open.url}/api/v1/approvals`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-forwarded-for': '203.0.113.9' },
+        body: JSON.stringify({ title: 'through a proxy' }),
+      });
+      expect(relayed.status).toBe(401);
     } finally {
       await open.stop();
     }
