@@ -1,4 +1,4 @@
-import type { ClaudeClient } from '../agents/claude/client.js';
+import { type ClaudeClient, tokenCounts } from '../agents/claude/client.js';
 import type { StageContext } from '../agents/types.js';
 
 /** What a stage keeps of one Claude call: the answer, and what it used and cost. */
@@ -27,14 +27,10 @@ export async function ask(
     },
     { budget: ctx.budget ?? undefined, signal: ctx.signal, taskId: ctx.taskId },
   );
-  const { usage } = result;
   return {
     text: result.text,
     model: result.model,
-    inputTokens: usage.input_tokens,
-    outputTokens: usage.output_tokens,
-    cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
-    cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+    ...tokenCounts(result.usage),
     costUsd: result.costUsd,
     cached: result.cached,
   };

@@ -235,13 +235,9 @@ export class ClaudeClient {
 
   #logCall(result: ClaudeResult, log: { taskId: string | undefined; prompt: string }, durationMs: number): void {
     if (!this.#logger?.isLevelEnabled('debug')) return;
-    const { usage } = result;
     logClaudeCall(this.#logger.child({ taskId: log.taskId, attempts: result.attempts }), {
       model: result.model,
-      inputTokens: usage.input_tokens,
-      outputTokens: usage.output_tokens,
-      cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
-      cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+      ...tokenCounts(result.usage),
       costUsd: result.costUsd,
       prompt: log.prompt,
       durationMs,
@@ -273,4 +269,14 @@ function checkOption(name: string, value: number, min: number, integer = false):
   if (!(Number.isFinite(value) && value >= min && (!integer || Number.isInteger(value)))) {
     throw new TypeError(`Expected \`${name}\` to be ${integer ? 'an integer' : 'a number'} ≥ ${min}.`);
   }
+}
+
+/** The four token counts of a response's `usage`, named as logs and results show them. */
+export function tokenCounts(usage: ClaudeResult['usage']) {
+  return {
+    inputTokens: usage.input_tokens,
+    outputTokens: usage.output_tokens,
+    cacheWriteTokens: usage.cache_creation_input_tokens ?? 0,
+    cacheReadTokens: usage.cache_read_input_tokens ?? 0,
+  };
 }
