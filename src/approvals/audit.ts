@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
 import { type Logger, pino } from 'pino';
-import { canonicalHash, canonicalJson } from '../canonical-json.js';
+import { canonicalHash } from '../canonical-json.js';
 import { type Clock, systemClock } from '../clock.js';
 import { StoreError } from '../errors.js';
 import type { RecordStore, Store, Versioned } from '../store/types.js';

@@ -1,7 +1,6 @@
 import { z } from 'zod';
 import { type FieldIssue, ValidationError } from '../errors.js';
 import { readableSchema } from './modifications.js';
-import type { ApprovalRequest } from './types.js';
 
 /** Caller-chosen ids: safe in URLs, Slack button values and store keys. */
 export const approvalIdSchema = z

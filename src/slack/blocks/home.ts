@@ -6,12 +6,10 @@ import type { TaskStats, TaskView } from '../../tasks/types.js';
 import { alertStyle, alertTitle } from './alert-message.js';
 import { actionsBlock, slackDate, userRef } from './approval-message.js';
 import { inlineCode } from './context-fields.js';
-import { ActionId } from './ids.js';
 import { BlockKitLimits, mrkdwnText, truncate, truncateMrkdwn } from './limits.js';
 import { costLine, formatDuration, stageLine, statusLine, taskTitle } from './task-progress.js';
 
 type KnownBlock = types.KnownBlock;
-type Button = types.Button;
 
 /** What the Home tab of one user shows. */
 export interface HomeViewInput {
