@@ -271,3 +271,29 @@ describe('approve with changes through a form', () => {
     expect(JSON.stringify(update.body.blocks)).toMatch(/budget.*50000.*→.*20000/);
   });
 });
+
+describe('clicks from the App Home tab', () => {
+  it('tells a non-approver why nothing changed in a direct message, as there is no channel to answer in', async () => {
+    const { id } = await requestApproval();
+    const fromHome = blockActionsPayload({
+      actionId: ActionId.Approve,
+      value: id,
+      userId: 'U0MALLORY',
+      overrides: {
+        container: {
+          type: 'view',
+          view_id: 'V0HOME',
+          channel_id: undefined,
+          message_ts: undefined,
+          is_ephemeral: undefined,
+        },
+        channel: undefined,
+        message: undefined,
+      },
+    });
+    expect((await g.slackPost(fromHome)).status).toBe(200);
+    const dm = await g.slack!.waitFor('chat.postMessage', (c) => c.body.channel === 'U0MALLORY');
+    expect(dm.body.text).toMatch(/not one of the approvers/i);
+    expect((await g.gatehouse.gate.get(id)).status).toBe('pending');
+  });
+});

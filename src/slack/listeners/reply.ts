@@ -38,10 +38,11 @@ export async function explainRefusal(
     logger.error({ err: error, user: actor.user }, 'slack action failed');
     text = 'Gatehouse could not record that: please try again in a moment.';
   }
-  if (!actor.channel) return;
-  await client.chat
-    .postEphemeral({ channel: actor.channel, user: actor.user, text })
-    .catch((e: unknown) => logger.warn({ err: e }, 'could not send an ephemeral reply'));
+  // A click from the App Home tab has no channel: the answer goes as a direct message instead.
+  const sent = actor.channel
+    ? client.chat.postEphemeral({ channel: actor.channel, user: actor.user, text })
+    : client.chat.postMessage({ channel: actor.user, text });
+  await sent.catch((e: unknown) => logger.warn({ err: e }, 'could not tell the user why nothing changed'));
 }
 
 /** Whether `user` may decide `record`: a listed approver, or anyone when none are listed. */
