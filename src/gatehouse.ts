@@ -23,6 +23,7 @@ import { createHttpApp, mountHttp } from './http/server.js';
 import { createLogger } from './logger.js';
 import { SlackAlertPort } from './slack/alert-port.js';
 import { createSlackApp, type SlackRetryConfig, slackApiUrl } from './slack/app.js';
+import { SlackApproverDirectory } from './slack/approver-directory.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { SlackApprovalNotifier } from './slack/notifier.js';
 import { createStore } from './store/index.js';
@@ -214,7 +215,10 @@ function approvalNotifier(parts: {
   threadFor?: (taskId: string) => Promise<MessageRef | null>;
 }): ApprovalNotifier | undefined {
   const { config, slack, mailer, linkSecret, store, logger, clock, threadFor } = parts;
-  const viaSlack = slack ? new SlackApprovalNotifier(slack.client, config.channels.approvals, logger, threadFor) : null;
+  const directory = slack ? new SlackApproverDirectory(slack.client, store.keyv('approver-emails'), logger) : null;
+  const viaSlack = slack
+    ? new SlackApprovalNotifier(slack.client, config.channels.approvals, logger, threadFor, directory ?? undefined)
+    : null;
   const viaEmail =
     mailer && config.email && config.email.approvalTo.length > 0
       ? new EmailApprovalNotifier({
@@ -223,6 +227,7 @@ function approvalNotifier(parts: {
           publicUrl: config.publicUrl,
           secret: linkSecret,
           outcomes: store.keyv('email-outcomes'),
+          approverEmails: directory ? (ids) => directory.emailsOf(ids) : undefined,
           logger,
           clock,
         })

@@ -27,6 +27,8 @@ export interface EmailApprovalNotifierOptions {
   logger?: Logger;
   clock?: Clock;
   newNonce?: () => string;
+  /** Approvers' own addresses where known (looked up in Slack while it was reachable). */
+  approverEmails?: (userIds: string[]) => Promise<string[]>;
 }
 
 /** How long a sent outcome is remembered: well past any restart that could repeat it. */
@@ -39,6 +41,7 @@ const OUTCOME_MEMORY_MS = 7 * 24 * 3600 * 1000;
 export class EmailApprovalNotifier implements ApprovalNotifier {
   private readonly mailer: EmailApprovalNotifierOptions['mailer'];
   private readonly to: string[];
+  private readonly approverEmails: EmailApprovalNotifierOptions['approverEmails'];
   private readonly publicUrl: string;
   private readonly secret: string;
   private readonly outcomes: Keyv | undefined;
@@ -57,6 +60,7 @@ export class EmailApprovalNotifier implements ApprovalNotifier {
     if (issues.length > 0) throw new ValidationError(issues);
     this.mailer = options.mailer;
     this.to = [...new Set(options.to)];
+    this.approverEmails = options.approverEmails;
     this.publicUrl = options.publicUrl.replace(/\/+$/, '');
     this.secret = options.secret;
     this.outcomes = options.outcomes;
@@ -72,8 +76,10 @@ export class EmailApprovalNotifier implements ApprovalNotifier {
   async requested(record: ApprovalRecord): Promise<Announcement> {
     // Announced again at boot (no Slack message yet): what was e-mailed once is not e-mailed twice.
     if (record.emailedAt) return {};
+    const approvers = (await this.approverEmails?.(record.approvers).catch(() => [])) ?? [];
+    const recipients = [...new Set([...this.to, ...approvers])];
     const results = await Promise.all(
-      this.to.map(async (recipient) => ({
+      recipients.map(async (recipient) => ({
         recipient,
         result: await this.mailer.send(this.requestMail(record, recipient)),
       })),

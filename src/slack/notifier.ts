@@ -24,6 +24,8 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
     private readonly logger: Logger,
     /** A task's progress message: its approvals go in that thread (and to the channel). */
     private readonly threadFor?: (taskId: string) => Promise<MessageRef | null>,
+    /** Learns approvers' e-mail addresses while Slack is reachable, for the e-mail fallback. */
+    private readonly directory?: { remember(userIds: string[]): Promise<void> },
   ) {}
 
   async requested(record: ApprovalRecord): Promise<Announcement> {
@@ -44,6 +46,7 @@ export class SlackApprovalNotifier implements ApprovalNotifier {
         })
       : await this.client.chat.postMessage({ channel, text: message.text, blocks: message.blocks });
     if (!posted.ts || !posted.channel) throw new Error('chat.postMessage answered without channel and ts');
+    void this.directory?.remember(record.approvers);
     return { message: { channel: posted.channel, ts: posted.ts } };
   }
 

@@ -85,6 +85,30 @@ describe('approvals when Slack is down', () => {
   });
 });
 
+describe('approvers’ own addresses', () => {
+  it('also e-mails the approvers whose addresses Slack told while it was up', async () => {
+    await g.gatehouse.gate.submit({ id: 'learn-1', title: 'Learn addresses', approvers: ['U0CAROL'] });
+    await g.slack!.waitFor('users.info', (c) => c.body.user === 'U0CAROL');
+    await eventually(
+      async () => (await g.gatehouse.store.keyv('approver-emails').get('U0CAROL')) ?? null,
+      (v) => v !== null,
+    );
+
+    g.slack!.down();
+    try {
+      await g.gatehouse.gate.submit({ id: 'down-2', title: 'Pay the invoice', approvers: ['U0CAROL'] });
+      await eventually(
+        async () => smtp.messages.filter((m) => m.subject.includes('Pay the invoice')).flatMap((m) => m.to),
+        (to) => to.length >= 2,
+      );
+      const to = smtp.messages.filter((m) => m.subject.includes('Pay the invoice')).flatMap((m) => m.to);
+      expect(to.sort()).toEqual(['U0CAROL@example.com', 'approvers@example.com']);
+    } finally {
+      g.slack!.up();
+    }
+  });
+});
+
 describe('approvals by e-mail only, across a restart', () => {
   it('does not e-mail a request again when the next process starts', async () => {
     const mail = await FakeSmtp.start();
