@@ -41,6 +41,8 @@ export function createSlackApp(
       appToken: config.appToken,
       socketMode: true,
       clientOptions,
+      // The app-level client (apps.connections.open) talks to the same Web API.
+      installerOptions: { clientOptions },
       logger: boltLogger,
     });
   }
