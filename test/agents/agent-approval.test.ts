@@ -7,26 +7,7 @@ import { ConfigError } from '../../src/errors.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/types.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
-
-/** Records every alert the runtime sends. */
-class RecordingAlerts implements AgentAlerts {
-  sent: Array<{ kind: string; input: object }> = [];
-  async failure(input: object) {
-    this.sent.push({ kind: 'failure', input });
-  }
-  async completion(input: object) {
-    this.sent.push({ kind: 'completion', input });
-  }
-  async custom(input: object) {
-    this.sent.push({ kind: 'custom', input });
-  }
-  async costWarning(input: object) {
-    this.sent.push({ kind: 'cost_warning', input });
-  }
-  async budgetExceeded(input: object) {
-    this.sent.push({ kind: 'budget_exceeded', input });
-  }
-}
+import { RecordingAlerts } from './recording-alerts.js';
 
 /** Another process on the same database: a Store object of its own over the same data. */
 function sameData(store: MemoryStore): Store {

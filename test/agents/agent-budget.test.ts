@@ -3,26 +3,7 @@ import { BaseAgent } from '../../src/agents/agent.js';
 import { BudgetExceededError } from '../../src/agents/budget.js';
 import type { AgentAlerts, Stage, StageContext } from '../../src/agents/types.js';
 import { MemoryStore } from '../../src/store/memory.js';
-
-/** Records every alert the runtime sends. */
-class RecordingAlerts implements AgentAlerts {
-  sent: Array<{ kind: string; input: object }> = [];
-  async failure(input: object) {
-    this.sent.push({ kind: 'failure', input });
-  }
-  async completion(input: object) {
-    this.sent.push({ kind: 'completion', input });
-  }
-  async custom(input: object) {
-    this.sent.push({ kind: 'custom', input });
-  }
-  async costWarning(input: object) {
-    this.sent.push({ kind: 'cost_warning', input });
-  }
-  async budgetExceeded(input: object) {
-    this.sent.push({ kind: 'budget_exceeded', input });
-  }
-}
+import { RecordingAlerts } from './recording-alerts.js';
 
 describe('task budgets', () => {
   it('lets a subclass hold its own client and carries budget spending over resumes', async () => {

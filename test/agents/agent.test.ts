@@ -6,29 +6,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../src/errors.
 import { MemoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/types.js';
 import { ManualClock } from '../support/manual-clock.js';
-
-/** Records every alert the runtime sends. */
-class RecordingAlerts implements AgentAlerts {
-  sent: Array<{ kind: string; input: object }> = [];
-  async failure(input: object) {
-    this.sent.push({ kind: 'failure', input });
-  }
-  async completion(input: object) {
-    this.sent.push({ kind: 'completion', input });
-  }
-  async custom(input: object) {
-    this.sent.push({ kind: 'custom', input });
-  }
-  async costWarning(input: object) {
-    this.sent.push({ kind: 'cost_warning', input });
-  }
-  async budgetExceeded(input: object) {
-    this.sent.push({ kind: 'budget_exceeded', input });
-  }
-  kinds() {
-    return this.sent.map((a) => a.kind);
-  }
-}
+import { RecordingAlerts } from './recording-alerts.js';
 
 interface Input {
   product: string;

@@ -5,26 +5,7 @@ import { defineWorkflow, type WorkflowFailedError, type WorkflowStep } from '../
 import { ValidationError } from '../../src/errors.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { ManualClock } from '../support/manual-clock.js';
-
-/** Records every alert sent. */
-class RecordingAlerts implements AgentAlerts {
-  sent: Array<{ kind: string; input: object }> = [];
-  async failure(input: object) {
-    this.sent.push({ kind: 'failure', input });
-  }
-  async completion(input: object) {
-    this.sent.push({ kind: 'completion', input });
-  }
-  async custom(input: object) {
-    this.sent.push({ kind: 'custom', input });
-  }
-  async costWarning(input: object) {
-    this.sent.push({ kind: 'cost_warning', input });
-  }
-  async budgetExceeded(input: object) {
-    this.sent.push({ kind: 'budget_exceeded', input });
-  }
-}
+import { RecordingAlerts } from './recording-alerts.js';
 
 function setup(options: { failAt?: string; historyLimit?: number } = {}) {
   const store = new MemoryStore();
