@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BaseAgent } from '../../src/agents/agent.js';
 import { BudgetExceededError } from '../../src/agents/budget.js';
-import type { AgentAlerts, Stage, StageContext } from '../../src/agents/types.js';
+import type { Stage, StageContext } from '../../src/agents/types.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { RecordingAlerts } from './recording-alerts.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defineAgent } from '../../src/agents/agent.js';
 import { TaskTakenOverError } from '../../src/agents/checkpoints.js';
-import type { AgentAlerts, Stage, StageContext } from '../../src/agents/types.js';
+import type { Stage, StageContext } from '../../src/agents/types.js';
 import { ConflictError, NotFoundError, ValidationError } from '../../src/errors.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/types.js';

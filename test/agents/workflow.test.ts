@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { MetricsStore } from '../../src/agents/metrics.js';
-import type { AgentAlerts } from '../../src/agents/types.js';
 import { defineWorkflow, type WorkflowFailedError, type WorkflowStep } from '../../src/agents/workflow.js';
 import { ValidationError } from '../../src/errors.js';
 import { MemoryStore } from '../../src/store/memory.js';
