@@ -10,16 +10,11 @@ import {
   UsedLinks,
   verifyDecisionToken,
 } from '../email/links.js';
-import {
-  formatTime,
-  maskedRecord,
-  outcomeSentence,
-  requestDetailsHtml,
-  truncate,
-} from '../email/templates/approval.js';
+import { formatTime, maskedRecord, outcomeSentence, requestDetailsHtml } from '../email/templates/approval.js';
 import { escapeHtml } from '../email/templates/html.js';
 import { AlreadyDecidedError, NotFoundError } from '../errors.js';
 import type { Store } from '../store/types.js';
+import { truncate } from '../text.js';
 
 /** Options of `decisionPages`. */
 export interface DecisionPagesOptions {

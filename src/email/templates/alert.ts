@@ -1,5 +1,6 @@
 import { budgetPercent, formatCount, formatDuration, formatUsd } from '../../alerts/render.js';
 import type { AlertKind, AlertRecord, Severity } from '../../alerts/types.js';
+import { truncate } from '../../text.js';
 import { escapeHtml, layout } from './html.js';
 
 /** Options of `alertEmail`. */
@@ -53,8 +54,8 @@ export function alertEmail(alert: AlertRecord, options: AlertEmailOptions): Aler
   const title = oneLine(alert.title, MAX_TITLE) || KIND_WORD[alert.kind];
   const prefix = `[${alert.severity.toUpperCase()}] `;
   // The title gives way, so a long one never cuts off the storm counter.
-  const subject = `${prefix}${cut(title, MAX_SUBJECT - prefix.length - storm.length)}${storm}`;
-  const error = alert.error?.trim() ? cut(alert.error, MAX_ERROR) : null;
+  const subject = `${prefix}${truncate(title, MAX_SUBJECT - prefix.length - storm.length)}${storm}`;
+  const error = alert.error?.trim() ? truncate(alert.error, MAX_ERROR) : null;
   const message = alert.message.trim();
   // A failure's rendered message is the error's first line, which the error block shows anyway.
   const shownMessage = message === title || error?.trimStart().startsWith(message) ? '' : message;
@@ -144,13 +145,5 @@ function formatTime(iso: string): string {
 
 /** Headers are one line: runs of whitespace (newlines included) become one space. */
 function oneLine(text: string, max: number): string {
-  return cut(text.replace(/\s+/g, ' ').trim(), max);
-}
-
-function cut(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const end = max - 1;
-  const code = text.charCodeAt(end - 1);
-  // Never leave half of a surrogate pair behind.
-  return `${text.slice(0, code >= 0xd800 && code <= 0xdbff ? end - 1 : end)}…`;
+  return truncate(text.replace(/\s+/g, ' ').trim(), max);
 }

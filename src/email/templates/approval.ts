@@ -1,5 +1,6 @@
 import type { ApprovalRecord, ApprovalStatus, DecisionVia, JsonValue } from '../../approvals/types.js';
 import { maskDeep } from '../../mask.js';
+import { truncate } from '../../text.js';
 import { escapeHtml, layout } from './html.js';
 
 /** An e-mail ready for `Mailer.send` (recipients apart). */
@@ -31,14 +32,6 @@ const MAX_DEPTH = 4;
 const MAX_KEY = 150;
 const MAX_VALUE = 500;
 const MAX_FEEDBACK = 2000;
-
-/** Cuts `text` to `max` characters, marking the cut with an ellipsis. */
-export function truncate(text: string, max: number): string {
-  if (text.length <= max) return text;
-  const cut = text.slice(0, max - 1);
-  // Never leave half of a surrogate pair behind.
-  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
-}
 
 const WEEKDAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];

@@ -1,4 +1,5 @@
 import type { types } from '@slack/bolt';
+import { surrogateSafeEnd, truncate } from '../../text.js';
 import { BlockId } from './ids.js';
 
 type KnownBlock = types.KnownBlock;
@@ -36,14 +37,6 @@ export const BlockKitLimits = {
   messageTextBudget: 10_000,
 } as const;
 
-/** Cuts `text` to at most `max` code units, ending in '…' when cut, never inside a surrogate pair. */
-export function truncate(text: string, max: number): string {
-  const limit = Math.floor(max);
-  if (text.length <= limit) return text;
-  if (limit <= 0) return '';
-  return `${text.slice(0, safeEnd(text, limit - 1))}…`;
-}
-
 /** Escapes the three characters Slack treats as control characters in mrkdwn: `&`, `<`, `>`. */
 export function mrkdwnEscape(text: string): string {
   return text.replace(/[&<>]/g, (char) => (char === '&' ? '&amp;' : char === '<' ? '&lt;' : '&gt;'));
@@ -60,7 +53,7 @@ export function truncateMrkdwn(escaped: string, max: number): string {
     const semicolon = escaped.indexOf(';', amp);
     if (semicolon === -1 || semicolon >= end) end = amp;
   }
-  return `${escaped.slice(0, safeEnd(escaped, end))}…`;
+  return `${escaped.slice(0, surrogateSafeEnd(escaped, end))}…`;
 }
 
 /** User text made safe for mrkdwn: escaped, then cut to `max` (costs no more than `max`, whatever the input size). */
@@ -178,8 +171,5 @@ function fieldsNote(count: number): KnownBlock {
   };
 }
 
-/** End index that does not split a surrogate pair. */
-function safeEnd(text: string, end: number): number {
-  const code = text.charCodeAt(end - 1);
-  return end > 0 && code >= 0xd800 && code <= 0xdbff ? end - 1 : end;
-}
+/** Re-exported: every Block Kit builder cuts text with the same rule. */
+export { truncate };
