@@ -56,7 +56,7 @@ export class ApprovalGate {
   private readonly defaults: ApprovalDefaults;
   private readonly deadlines: Deadlines;
   private readonly hub: EventHub;
-  /** Fires `decided` with the committed record; waiters subscribe per id. */
+  /** Wakes the waiters of one approval id with the decided record. */
   private readonly events = new EventEmitter().setMaxListeners(0);
 
   constructor({
@@ -121,7 +121,6 @@ export class ApprovalGate {
       return { record, created };
     }
     this.logger.info({ approvalId: record.id, taskId: record.taskId }, 'approval requested');
-    this.events.emit('+', record);
     this.report('requested', record, record.requestedBy, { contentHash: record.contentHash });
     this.arm(record);
     void this.announce(record);
@@ -221,14 +220,16 @@ export class ApprovalGate {
 
   /** Calls `listener` with every new request this process stores. Returns the unsubscribe. */
   onRequested(listener: (record: ApprovalRecord) => void): () => void {
-    this.events.on('+', listener);
-    return () => this.events.off('+', listener);
+    return this.hub.add((event) => {
+      if (event.type === 'requested') listener(event.record);
+    });
   }
 
   /** Calls `listener` with every approval this process sees decided. Returns the unsubscribe. */
   onDecided(listener: (record: ApprovalRecord) => void): () => void {
-    this.events.on('*', listener);
-    return () => this.events.off('*', listener);
+    return this.hub.add((event) => {
+      if (event.type === 'decided') listener(event.record);
+    });
   }
 
   /** Calls `listener` with every event of every approval in this process. Returns the unsubscribe. */
@@ -320,7 +321,6 @@ export class ApprovalGate {
     this.deadlines.disarm(id);
     this.logger.info({ approvalId: id, status, decidedBy: decision.decidedBy, via: decision.via }, 'approval decided');
     this.events.emit(id, decided);
-    this.events.emit('*', decided);
     this.report('decided', decided, decision.decidedBy, { status, via: decision.via });
     void this.notifier.decided(decided).catch((error: unknown) => {
       this.logger.error({ err: error, approvalId: id }, 'could not show the outcome');
