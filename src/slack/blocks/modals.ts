@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import { z } from 'zod';
-import { checkModifications, type FlatField, flatFields, originalValues } from '../../approvals/modifications.js';
+import { checkModifications, flatFields, originalValues } from '../../approvals/modifications.js';
 import type { ApprovalRecord, JsonValue } from '../../approvals/types.js';
 import { BlockId, encodeModalMetadata, InputId, ViewId } from './ids.js';
 import { boundedJson, locateJsonError } from './json.js';
@@ -44,19 +44,12 @@ export function rejectModal(record: ApprovalRecord, messageRef: ModalMessageRef 
 }
 
 /**
- * The modal behind **Approve with changes**: the request's context as editable JSON (when it fits
- * in an input) and an optional note. What is submitted replaces the context.
+ * The modal behind **Approve with changes**: one input per field when the request has a flat
+ * schema; otherwise the request's context as editable JSON (when it fits in an input). Both with an
+ * optional note.
  */
 export function changesModal(record: ApprovalRecord, messageRef: ModalMessageRef | null): ModalView {
   const fields = flatFields(record.modificationsSchema);
-  if (fields) return changesForm(record, messageRef, fields);
-  const pretty = record.context === null ? null : boundedJson(record.context, BlockKitLimits.inputValue, 2);
-  const prefill = pretty?.complete && pretty.text.length <= BlockKitLimits.inputValue ? pretty.text : undefined;
-  const hint = prefill
-    ? 'Edit the JSON: what you submit replaces the request’s context.'
-    : record.context === null
-      ? 'Enter the JSON the agent should use.'
-      : 'The context is too large to prefill here. The JSON you enter replaces the whole context.';
   return {
     type: 'modal',
     callback_id: ViewId.Changes,
@@ -66,14 +59,7 @@ export function changesModal(record: ApprovalRecord, messageRef: ModalMessageRef
     private_metadata: metadata(record, messageRef),
     blocks: [
       reminder(`You are approving *${mrkdwnText(record.title, MAX_TITLE_IN_MODAL)}* with changes.`),
-      textInput({
-        id: InputId.Modifications,
-        label: 'Modifications (JSON)',
-        optional: false,
-        maxLength: BlockKitLimits.inputValue,
-        initialValue: prefill,
-        hint,
-      }),
+      ...(fields ? formBlocks(fields, originalValues(record)) : [jsonInput(record)]),
       textInput({
         id: InputId.Feedback,
         label: 'Note for the agent (optional)',
@@ -84,26 +70,23 @@ export function changesModal(record: ApprovalRecord, messageRef: ModalMessageRef
   };
 }
 
-/** The Approve-with-changes modal of a request with a flat schema: one input per field. */
-function changesForm(record: ApprovalRecord, messageRef: ModalMessageRef | null, fields: FlatField[]): ModalView {
-  return {
-    type: 'modal',
-    callback_id: ViewId.Changes,
-    title: plain('Approve with changes'),
-    submit: plain('Approve'),
-    close: plain('Cancel'),
-    private_metadata: metadata(record, messageRef),
-    blocks: [
-      reminder(`You are approving *${mrkdwnText(record.title, MAX_TITLE_IN_MODAL)}* with changes.`),
-      ...formBlocks(fields, originalValues(record)),
-      textInput({
-        id: InputId.Feedback,
-        label: 'Note for the agent (optional)',
-        optional: true,
-        maxLength: MAX_REASON_LENGTH,
-      }),
-    ],
-  };
+/** The modifications as JSON, prefilled with the context when it fits: what is submitted replaces it. */
+function jsonInput(record: ApprovalRecord): InputBlock {
+  const pretty = record.context === null ? null : boundedJson(record.context, BlockKitLimits.inputValue, 2);
+  const prefill = pretty?.complete && pretty.text.length <= BlockKitLimits.inputValue ? pretty.text : undefined;
+  const hint = prefill
+    ? 'Edit the JSON: what you submit replaces the request’s context.'
+    : record.context === null
+      ? 'Enter the JSON the agent should use.'
+      : 'The context is too large to prefill here. The JSON you enter replaces the whole context.';
+  return textInput({
+    id: InputId.Modifications,
+    label: 'Modifications (JSON)',
+    optional: false,
+    maxLength: BlockKitLimits.inputValue,
+    initialValue: prefill,
+    hint,
+  });
 }
 
 /** What a Reject submission says. */
