@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { listenOnLoopback } from './loopback.js';
 
 /**
  * A decoded request body. Left as `any` on purpose: tests index into recorded bodies
@@ -145,22 +145,9 @@ export class FakeAnthropic {
 
   /** Starts the fake on a free loopback port. */
   static async start(): Promise<FakeAnthropic> {
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port } = server.address() as AddressInfo;
-    const fake = new FakeAnthropic(server, `http://127.0.0.1:${port}`);
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      fake.handle(req, res).catch((error: unknown) => {
-        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(String(error));
-      });
-    });
+    let fake: FakeAnthropic | undefined;
+    const { server, port } = await listenOnLoopback((req, res) => fake!.handle(req, res));
+    fake = new FakeAnthropic(server, `http://127.0.0.1:${port}`);
     return fake;
   }
 

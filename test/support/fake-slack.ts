@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { listenOnLoopback } from './loopback.js';
 
 /**
  * A decoded JSON value from a request body. Left as `any` on purpose: tests index into recorded Slack
@@ -63,21 +63,9 @@ export class FakeSlack {
 
   /** Starts the fake on a free loopback port. */
   static async start(): Promise<FakeSlack> {
-    const server = createServer();
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(0, '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port } = server.address() as AddressInfo;
-    const fake = new FakeSlack(server, `http://127.0.0.1:${port}/api/`);
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      fake.handle(req, res).catch((error: unknown) => {
-        res.writeHead(500, { 'content-type': 'text/plain' }).end(String(error));
-      });
-    });
+    let fake: FakeSlack | undefined;
+    const { server, port } = await listenOnLoopback((req, res) => fake!.handle(req, res));
+    fake = new FakeSlack(server, `http://127.0.0.1:${port}/api/`);
     return fake;
   }
 
