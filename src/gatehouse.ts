@@ -67,7 +67,7 @@ const SLACK_OFF_HINT =
 /** Wiring only: store → gate → surfaces. */
 export async function createGatehouse(config: Config, deps: GatehouseDeps = {}): Promise<Gatehouse> {
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const store = deps.store ?? (await createStore(config.storeUrl, (err) => logger.error({ err }, 'store error')));
+  const store = deps.store ?? (await createStore(config.storeUrl, { onError: (err) => logger.error({ err }, 'store error'), clock: deps.clock }));
   const shutdown = new AbortController();
   const slackMode = config.slack ? (config.slack.appToken ? 'socket' : 'http') : 'off';
   const http = createHttpApp();

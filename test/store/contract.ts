@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StoreError } from '../../src/errors.js';
 import type { RecordStore, Store, Versioned } from '../../src/store/types.js';
+import { effectsContract } from './contract-effects.js';
+import { queriesContract } from './contract-queries.js';
 
 /** What a backend hands the contract: a fresh, empty store and how to dispose of it. */
 export interface OpenedStore {
@@ -9,6 +11,8 @@ export interface OpenedStore {
   reopen?: () => Promise<Store>;
   /** Closes whichever store is current and removes what it left behind. */
   cleanup: () => Promise<void>;
+  /** A second connection (or instance) over the same data, for races and cross-instance behaviour; closed by cleanup. */
+  another?: () => Promise<Store>;
 }
 
 interface Doc extends Versioned {
@@ -198,6 +202,9 @@ export function storeContract(name: string, open: () => Promise<OpenedStore>): v
         }
       });
     });
+
+    queriesContract(() => ({ store, opened }));
+    effectsContract(() => ({ store, opened }));
 
     describe('keyv namespaces', () => {
       it('gets, sets and deletes values', async () => {

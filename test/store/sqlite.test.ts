@@ -11,25 +11,32 @@ import { storeContract } from './contract.js';
 storeContract('sqlite file', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-store-'));
   const url = `sqlite://${join(dir, 'store.sqlite')}`;
-  let current = await createStore(url);
+  const options = { retry: { minMs: 10, maxMs: 50 } };
+  let current = await createStore(url, options);
+  const others: Store[] = [];
   return {
     store: current,
+    another: async () => {
+      const other = await createStore(url, options);
+      others.push(other);
+      return other;
+    },
     reopen: async () => {
       await current.close();
-      current = await createStore(url);
+      current = await createStore(url, options);
       return current;
     },
     cleanup: async () => {
+      await Promise.all(others.map((other) => other.close()));
       await current.close();
       await rm(dir, { recursive: true, force: true });
     },
   };
 });
 
-// Every namespace has its own connection, and each `:memory:` connection is a private database:
-// namespaces live in separate databases here, and nothing survives close.
+// One private in-memory database: nothing survives close.
 storeContract('sqlite :memory:', async () => {
-  const store = await createStore('sqlite://:memory:');
+  const store = await createStore('sqlite://:memory:', { retry: { minMs: 10, maxMs: 50 } });
   return { store, cleanup: () => store.close() };
 });
 
@@ -63,14 +70,13 @@ describe('SqliteStore on one file', () => {
     expect(await second.get('req-1')).toEqual(winners[0]);
   });
 
-  it('refuses to search on a field that is not a plain name', async () => {
+  it('treats a field name that looks like SQL as a plain name', async () => {
     const docs = stores[0]!.records<Doc>('approvals');
-    await expect(docs.findBy("owner') OR 1=1 --" as 'owner', 'x')).rejects.toThrow(StoreError);
+    await docs.insert({ id: 'req-1', version: 1, owner: 'x' });
+    expect(await docs.findBy("owner') OR 1=1 --" as 'owner', 'x')).toEqual([]);
   });
 
   it('reports a broken file as a StoreError', async () => {
-    const broken = new SqliteStore(`sqlite://${dir}`);
-    await expect(broken.records<Doc>('approvals').get('req-1')).rejects.toThrow(StoreError);
-    await broken.close().catch(() => {});
+    expect(() => new SqliteStore(`sqlite://${dir}`)).toThrow(StoreError);
   });
 });

@@ -1,0 +1,176 @@
+import { hostname } from 'node:os';
+import { type Clock, type TimerHandle, systemClock } from '../clock.js';
+import { backoffMs } from './shared.js';
+import {
+  type Effect,
+  type EffectHandler,
+  type EffectKindOptions,
+  type EffectQueue,
+  RetryLater,
+  type StoreOptions,
+  type StoredEffect,
+} from './types.js';
+
+/** The outbox as a backend keeps it (a table in SQLite, a Map in memory); every call is atomic. */
+export interface OutboxTable {
+  /** Records effects not recorded yet (by key), due at their `runAt`. */
+  insert(effects: Effect[], now: number): Promise<void>;
+  /** Leases up to `limit` effects of `kind` that are due and not leased by a live claim. */
+  claim(kind: string, now: number, limit: number, leaseUntil: number, owner: string): Promise<StoredEffect[]>;
+  /** Removes a done effect, if `owner` still holds its lease. */
+  complete(key: string, owner: string): Promise<void>;
+  /** Releases the lease and sets the next run; `failed` counts an attempt and keeps the error. */
+  reschedule(key: string, owner: string, runAt: number, error: string, failed: boolean): Promise<void>;
+  /** The earliest run time of the given kinds' effects (leased ones at their lease's end), if any. */
+  nextDue(kinds: string[]): Promise<number | null>;
+  owed(kind?: string): Promise<number>;
+}
+
+interface Kind {
+  handler: EffectHandler;
+  concurrency: number;
+  running: number;
+}
+
+const DEFAULT_CONCURRENCY = 8;
+
+/**
+ * Effects run in this process from the backend's outbox: claimed with a lease (so several processes
+ * on one SQLite file never run one effect at once, and a dead process's claims expire), retried with
+ * backoff, woken by local writes and by a timer at the next run time, and polled now and then for
+ * work other processes recorded.
+ */
+export class LocalEffectQueue implements EffectQueue {
+  private readonly kinds = new Map<string, Kind>();
+  private readonly clock: Clock;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly owner: string;
+  private readonly retry: StoreOptions['retry'];
+  private readonly onError: (error: unknown) => void;
+  private started = false;
+  private stopped = false;
+  private timer: TimerHandle | undefined;
+  private timerAt = Number.POSITIVE_INFINITY;
+  private pumping: Promise<void> | null = null;
+  private again = false;
+  private readonly inFlight = new Set<Promise<void>>();
+
+  constructor(
+    private readonly table: OutboxTable,
+    options: StoreOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.leaseMs = options.leaseMs ?? 60_000;
+    this.pollMs = options.pollMs ?? 1000;
+    this.owner = options.instance ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
+    this.retry = options.retry;
+    this.onError = options.onError ?? (() => {});
+  }
+
+  get running(): boolean {
+    return this.started && !this.stopped;
+  }
+
+  handle(kind: string, handler: EffectHandler, options: EffectKindOptions = {}): void {
+    this.kinds.set(kind, { handler, concurrency: options.concurrency ?? DEFAULT_CONCURRENCY, running: 0 });
+    // In-process backends start with their first handler, so a bare gate in a test works unstarted.
+    if (!this.started) void this.start();
+    else this.wake();
+  }
+
+  async enqueue(effects: Effect[]): Promise<void> {
+    if (effects.length === 0) return;
+    await this.table.insert(effects, this.clock.now());
+    this.wake();
+  }
+
+  async start(): Promise<void> {
+    if (this.stopped) return;
+    this.started = true;
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.pumping;
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  owed(kind?: string): Promise<number> {
+    return this.table.owed(kind);
+  }
+
+  /** Looks for due work now (after a local write recorded effects, or a timer fired). */
+  wake(): void {
+    if (!this.running) return;
+    if (this.pumping) {
+      this.again = true;
+      return;
+    }
+    this.pumping = this.pump()
+      .catch(this.onError)
+      .finally(() => {
+        this.pumping = null;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async pump(): Promise<void> {
+    const now = this.clock.now();
+    for (const [name, kind] of this.kinds) {
+      const free = kind.concurrency - kind.running;
+      if (free <= 0) continue;
+      const claimed = await this.table.claim(name, now, free, now + this.leaseMs, this.owner);
+      for (const effect of claimed) this.run(kind, effect);
+    }
+    const next = await this.table.nextDue([...this.kinds.keys()]);
+    const later = this.clock.now() + this.pollMs;
+    // Work due now but not claimed waits for a handler to finish (which wakes the queue), not a busy timer.
+    this.arm(next !== null && next > now ? Math.min(next, later) : later);
+  }
+
+  private arm(at: number): void {
+    if (!this.running) return;
+    if (this.timer !== undefined && this.timerAt <= at) return;
+    if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
+    this.timerAt = at;
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        this.timerAt = Number.POSITIVE_INFINITY;
+        this.wake();
+      },
+      Math.max(0, at - this.clock.now()),
+    );
+  }
+
+  private run(kind: Kind, effect: StoredEffect): void {
+    kind.running++;
+    const done = (async () => {
+      try {
+        await kind.handler(effect);
+        await this.table.complete(effect.key, this.owner);
+      } catch (error) {
+        const later = error instanceof RetryLater;
+        const delay = later ? error.delayMs : backoffMs(effect.attempts + 1, this.retry);
+        const message = error instanceof Error ? error.message : String(error);
+        await this.table
+          .reschedule(effect.key, this.owner, this.clock.now() + delay, message.slice(0, 2000), !later)
+          .catch(this.onError);
+      } finally {
+        kind.running--;
+      }
+    })();
+    this.inFlight.add(done);
+    void done.finally(() => {
+      this.inFlight.delete(done);
+      this.wake();
+    });
+  }
+}
