@@ -8,7 +8,7 @@ import { collect, sleep } from './stats.js';
  * baseline is the same number of agents polling the store once a second.
  */
 export async function measurePending(store: Store, count: number, idleMs: number) {
-  const gate = new ApprovalGate({ store: store.records<ApprovalRecord>('bench-pending') });
+  const gate = new ApprovalGate({ store });
   for (let i = 0; i < count; i += 500) {
     await Promise.all(
       Array.from({ length: Math.min(500, count - i) }, (_, j) => gate.submit({ id: `seed-${i + j}`, title: 'seed' })),

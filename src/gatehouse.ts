@@ -78,9 +78,8 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     : null;
   const linkSecret = await resolveLinkSecret(store, config);
 
-  const approvals = store.records<ApprovalRecord>('approvals');
   const gate = new ApprovalGate({
-    store: approvals,
+    store,
     notifier: approvalNotifier({
       config,
       slack,
@@ -100,7 +99,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     defaults: config.approvalLadder,
   });
   const audit = new AuditLog({ store, clock: deps.clock, logger });
-  audit.attach(gate);
+  audit.attach();
   const callbacks = new CallbackSender({
     store,
     secret: config.callbackSecret ?? linkSecret,
@@ -130,7 +129,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     emailFallbackSeconds: config.alerts.emailFallbackSeconds,
   });
 
-  const taskSurface = createTasks({ config, store, approvals, gate, alerts, slack, logger, clock: deps.clock });
+  const taskSurface = createTasks({ config, store, approvals: gate.records, gate, alerts, slack, logger, clock: deps.clock });
   if (slack) registerListeners(slack, { gate, logger });
   mountHttp(http, {
     gate,

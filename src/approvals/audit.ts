@@ -3,7 +3,7 @@ import { canonicalHash } from '../canonical-json.js';
 import { type Clock, systemClock } from '../clock.js';
 import { StoreError } from '../errors.js';
 import type { RecordStore, Store, Versioned } from '../store/types.js';
-import type { ApprovalGate } from './gate.js';
+import { type AuditPayload, EFFECT } from './effects.js';
 import type { ApprovalRecord } from './types.js';
 
 /** Namespaces (`store.records(…)`) of the audit entries and of the chain's head. */
@@ -48,7 +48,7 @@ export interface AuditLogOptions {
   logger?: Logger;
 }
 
-type StoredEntry = AuditEntry & Versioned;
+type StoredEntry = AuditEntry & Versioned & { effectKey?: string };
 type Head = Versioned & { seq: number; hash: string };
 
 const HEAD_ID = 'head';
@@ -85,7 +85,7 @@ export function summarize(input: AuditInput): Record<string, unknown> {
 const seqId = (seq: number) => String(seq).padStart(12, '0');
 
 /** What the store holds, as the log's readers see it. */
-function visible({ id: _id, version: _version, ...entry }: StoredEntry): AuditEntry {
+function visible({ id: _id, version: _version, effectKey: _key, ...entry }: StoredEntry): AuditEntry {
   return entry;
 }
 
@@ -97,6 +97,7 @@ function visible({ id: _id, version: _version, ...entry }: StoredEntry): AuditEn
  * of processes sharing the store extend one chain and never fork it.
  */
 export class AuditLog {
+  private readonly store: Store;
   private readonly entries: RecordStore<StoredEntry>;
   private readonly heads: RecordStore<Head>;
   private readonly clock: Clock;
@@ -105,20 +106,34 @@ export class AuditLog {
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor({ store, clock = systemClock, logger = pino({ level: 'silent' }) }: AuditLogOptions) {
-    this.entries = store.records<StoredEntry>(AUDIT_NAMESPACE);
+    this.store = store;
+    this.entries = store.records<StoredEntry>(AUDIT_NAMESPACE, {
+      indexes: { approvalId: (r) => [r.approvalId], effectKey: (r) => [r.effectKey] },
+      sortKey: (r) => r.id,
+    });
     this.heads = store.records<Head>(AUDIT_HEAD_NAMESPACE);
     this.clock = clock;
     this.logger = logger;
   }
 
-  /** Records every event the gate reports, in the order it reports them. Returns the unsubscribe. */
-  attach(gate: Pick<ApprovalGate, 'onEvent'>): () => void {
-    return gate.onEvent((event) => {
-      this.append(event).catch((error: unknown) =>
-        this.logger.error({ err: error, approvalId: event.approvalId, event: event.type }, 'audit append failed'),
-      );
-    });
+  /**
+   * Appends the entries approval changes owe (their `audit` effects), one at a time so the chain
+   * follows the order they were written in, and once each however often an effect runs.
+   */
+  attach(): void {
+    this.store.effects.handle(
+      EFFECT.audit,
+      async (effect) => {
+        const payload = effect.payload as unknown as AuditPayload;
+        if ((await this.entries.count('effectKey', effect.key)) > 0) return;
+        const appended = this.tail.then(() => this.write(payload, effect.key));
+        this.tail = appended.catch(() => {});
+        await appended;
+      },
+      { concurrency: 1 },
+    );
   }
+
 
   /** Appends one entry after every earlier append of this process; resolves with the entry as stored. */
   append(input: AuditInput): Promise<AuditEntry> {
@@ -179,13 +194,18 @@ export class AuditLog {
   }
 
   /** Claims seq = head + 1 with insert-if-absent, then moves the head onto it; retries when another appender won. */
-  private async write(content: Omit<AuditEntry, 'seq' | 'prevHash' | 'hash'>): Promise<AuditEntry> {
+  private async write(content: Omit<AuditEntry, 'seq' | 'prevHash' | 'hash'>, effectKey?: string): Promise<AuditEntry> {
     for (let attempt = 0; attempt < MAX_APPEND_ATTEMPTS; attempt++) {
       const head = await this.readHead();
       const seq = head.seq + 1;
       const unsealed = { seq, ...content, prevHash: head.hash };
       const entry: AuditEntry = { ...unsealed, hash: entryHash(unsealed) };
-      const { record: stored, created } = await this.entries.insert({ id: seqId(seq), version: 1, ...entry });
+      const { record: stored, created } = await this.entries.insert({
+        id: seqId(seq),
+        version: 1,
+        ...entry,
+        ...(effectKey ? { effectKey } : {}),
+      });
       if (created) {
         // A failed swap means another appender already moved the head onto this entry for us.
         await this.advance(head, entry);

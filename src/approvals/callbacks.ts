@@ -12,6 +12,7 @@ import {
   signCallback,
   TIMESTAMP_HEADER,
 } from './callback-signature.js';
+import { EFFECT } from './effects.js';
 import type { ApprovalGate } from './gate.js';
 import type { ApprovalRecord } from './types.js';
 
@@ -94,6 +95,7 @@ class Settled extends Error {}
  */
 export class CallbackSender {
   private readonly secret: string;
+  private readonly store: Store;
   private readonly records: RecordStore<StoredCallback>;
   private readonly fetch: typeof fetch;
   private readonly clock: Clock;
@@ -124,7 +126,11 @@ export class CallbackSender {
       }
     }
     this.secret = secret;
-    this.records = store.records<StoredCallback>(CALLBACKS_NAMESPACE);
+    this.store = store;
+    this.records = store.records<StoredCallback>(CALLBACKS_NAMESPACE, {
+      indexes: { state: (r) => [r.state], approvalId: (r) => [r.approvalId] },
+      sortKey: (r) => r.createdAt,
+    });
     this.fetch = fetch;
     this.clock = clock;
     this.logger = logger;
@@ -132,13 +138,11 @@ export class CallbackSender {
     this.limits = { retries, minDelayMs, maxDelayMs, timeoutMs };
   }
 
-  /** Sends the callback of every approval the gate reports decided. Returns the unsubscribe. */
-  attach(gate: Pick<ApprovalGate, 'onEvent'>): () => void {
-    return gate.onEvent((event) => {
-      if (event.type !== 'decided' || !event.record.callbackUrl) return;
-      this.send(event.record).catch((error: unknown) =>
-        this.logger.error({ err: error, approvalId: event.approvalId }, 'could not queue the callback'),
-      );
+  /** Sends the callback owed by every decided approval of the gate's store (its `callback` effects). */
+  attach(gate: Pick<ApprovalGate, 'records'>): void {
+    this.store.effects.handle(EFFECT.callback, async (effect) => {
+      const record = await gate.records.get(String(effect.payload.approvalId));
+      if (record) await this.send(record);
     });
   }
 
@@ -160,7 +164,8 @@ export class CallbackSender {
       owner: this.instance,
       createdAt: at,
     });
-    if (created && valid) await this.deliver(record.id);
+    // Also when it was recorded before: the effect runs again after a crash, on any instance.
+    if (valid && (created || (await this.records.get(record.id))?.state === 'pending')) await this.deliver(record.id);
   }
 
   /** Resumes every callback still pending in the store (after a restart, or another process's crash). */

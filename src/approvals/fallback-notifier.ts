@@ -22,6 +22,8 @@ export interface FallbackNotifierOptions {
  * request was e-mailed), and a failure of one never stops the other.
  */
 export class FallbackNotifier implements ApprovalNotifier {
+  /** The primary is the surface requests belong on; the fallback only stands in while it is down. */
+  readonly announcesInMessage = true;
   private readonly primary: ApprovalNotifier;
   private readonly fallback: ApprovalNotifier;
   private readonly logger: Logger;

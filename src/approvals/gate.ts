@@ -1,17 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import { type Logger, pino } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
-import { AlreadyDecidedError, StaleRequestError } from '../errors.js';
-import type { RecordStore } from '../store/types.js';
-import { Deadlines } from './deadlines.js';
+import { AlreadyDecidedError, NotFoundError, StaleRequestError } from '../errors.js';
+import type { Effect, RecordStore, Store } from '../store/types.js';
+import { decidedEffects, requestedEffects, voteEffects } from './effects.js';
 import { type ApprovalEventListener, type ApprovalEventType, EventHub } from './events.js';
-import { climb } from './ladder.js';
 import { type ApprovalNotifier, silentNotifier } from './notifier.js';
-import { type ApprovalDefaults, buildRecord, contentDifferences, DEFAULTS, nextStep } from './record.js';
-import { ApprovalRecords } from './records.js';
+import { type ApprovalDefaults, buildRecord, contentDifferences, DEFAULTS } from './record.js';
+import { APPROVALS_NAMESPACE, approvalIndexes } from './records.js';
 import { toResponse, withJsonSchema } from './response.js';
 import { approvalRequestSchema, parseOrThrow } from './schema.js';
+import { registerApprovalWork } from './work.js';
 import type {
   ApprovalRecord,
   ApprovalRequest,
@@ -22,10 +21,12 @@ import type {
   DecisionVia,
 } from './types.js';
 import { castVote } from './voting.js';
+import { Waiters } from './waiters.js';
 
 /** Options of an ApprovalGate; everything but `store` has a default. */
 export interface ApprovalGateOptions {
-  store: RecordStore<ApprovalRecord>;
+  /** Where approvals and the effects they owe are kept; its workers run the announcements, outcomes and ladder. */
+  store: Store;
   notifier?: ApprovalNotifier;
   clock?: Clock;
   logger?: Logger;
@@ -42,22 +43,22 @@ export interface ApprovalGateOptions {
 export const SYSTEM_ACTOR = 'gatehouse';
 
 /**
- * The approval gate: stores requests, tells people through its notifier, and wakes whoever waits
- * the moment a decision is committed. Every state change is one compare-and-swap on the store, so
- * exactly one decision wins however many surfaces and processes race.
+ * The approval gate: stores requests, and wakes whoever waits the moment a decision is committed,
+ * on this instance or any other. Every state change is one compare-and-swap on the store that also
+ * records the effects it owes (announcement, outcome, audit entry, callback, ladder steps), which
+ * the store's workers run until done — so exactly one decision wins however many surfaces and
+ * processes race, and nothing owed is lost to a crash.
  */
 export class ApprovalGate {
-  private readonly store: RecordStore<ApprovalRecord>;
-  private readonly records: ApprovalRecords;
-  private readonly notifier: ApprovalNotifier;
+  readonly records: RecordStore<ApprovalRecord>;
+  private readonly store: Store;
   private readonly clock: Clock;
   private readonly logger: Logger;
   private readonly newId: () => string;
   private readonly defaults: ApprovalDefaults;
-  private readonly deadlines: Deadlines;
   private readonly hub: EventHub;
-  /** Wakes the waiters of one approval id with the decided record. */
-  private readonly events = new EventEmitter().setMaxListeners(0);
+  private readonly waiters: Waiters;
+  private unwatch: (() => void) | undefined;
 
   constructor({
     store,
@@ -71,8 +72,7 @@ export class ApprovalGate {
     defaults = {},
   }: ApprovalGateOptions) {
     this.store = store;
-    this.records = new ApprovalRecords(store);
-    this.notifier = notifier;
+    this.records = store.records<ApprovalRecord>(APPROVALS_NAMESPACE, approvalIndexes);
     this.clock = clock;
     this.logger = logger;
     this.newId = newId;
@@ -83,8 +83,22 @@ export class ApprovalGate {
       timeoutSeconds: defaultTimeoutSeconds,
       ...defaults,
     };
-    this.deadlines = new Deadlines(clock, (id) => void this.step(id));
     this.hub = new EventHub(logger);
+    this.waiters = new Waiters(
+      async (ids) => (await Promise.all(ids.map((id) => this.records.get(id)))).filter((r) => r !== undefined),
+      clock,
+      (error) => logger.error({ err: error }, 'could not re-read awaited approvals'),
+    );
+    this.unwatch = store.watch(APPROVALS_NAMESPACE, (id) => this.waiters.changed(id));
+    registerApprovalWork({
+      effects: store.effects,
+      records: this.records,
+      notifier,
+      clock,
+      logger,
+      conclude: (id, status, input) => this.conclude(id, status, input),
+      report: (type, record, actor, data) => this.report(type, record, actor, data),
+    });
   }
 
   /**
@@ -108,13 +122,14 @@ export class ApprovalGate {
   }
 
   /**
-   * Stores a request (before anyone is told) unless one with its id exists; then notifies. The
-   * same id with different content is a StaleRequestError: an old decision never covers a new ask.
+   * Stores a request unless one with its id exists, in the same write as what it owes (its
+   * announcement, audit entry and ladder steps). The same id with different content is a
+   * StaleRequestError: an old decision never covers a new ask.
    */
   async submit(request: ApprovalRequest): Promise<{ record: ApprovalRecord; created: boolean }> {
     const input = parseOrThrow(approvalRequestSchema, withJsonSchema(request));
     const candidate = buildRecord(input, this.defaults, this.clock.now(), input.id ?? this.newId());
-    const { record, created } = await this.store.insert(candidate);
+    const { record, created } = await this.records.insert(candidate, requestedEffects(candidate));
     if (!created) {
       const differences = contentDifferences(record, candidate);
       if (differences.length > 0) throw new StaleRequestError(record, differences);
@@ -122,14 +137,23 @@ export class ApprovalGate {
     }
     this.logger.info({ approvalId: record.id, taskId: record.taskId }, 'approval requested');
     this.report('requested', record, record.requestedBy, { contentHash: record.contentHash });
-    this.arm(record);
-    void this.announce(record);
     return { record, created };
   }
 
   /** The stored approval, or a NotFoundError. */
-  get(id: string): Promise<ApprovalRecord> {
-    return this.records.get(id);
+  async get(id: string): Promise<ApprovalRecord> {
+    const record = await this.records.get(id);
+    if (!record) throw new NotFoundError('approval', id);
+    return record;
+  }
+
+  /**
+   * Calls `listener` once with the record when approval `id` is decided, on this instance or any
+   * other. Subscribe before reading the current state, so a decision in between is not missed.
+   * Returns the unsubscribe.
+   */
+  onceDecided(id: string, listener: (record: ApprovalRecord) => void): () => void {
+    return this.waiters.add(id, listener);
   }
 
   /**
@@ -145,15 +169,14 @@ export class ApprovalGate {
     return new Promise<ApprovalRecord>((resolve, reject) => {
       let timer: ReturnType<Clock['setTimeout']> | undefined;
       const finish = (settle: () => void) => {
-        this.events.off(id, onDecided);
+        unsubscribe();
         signal?.removeEventListener('abort', onAbort);
         if (timer !== undefined) this.clock.clearTimeout(timer);
         settle();
       };
-      const onDecided = (record: ApprovalRecord) => finish(() => resolve(record));
       const onAbort = () => finish(() => reject(signal?.reason));
       // Subscribe before reading, so a decision landing in between is not missed.
-      this.events.on(id, onDecided);
+      const unsubscribe = this.waiters.add(id, (record) => finish(() => resolve(record)));
       signal?.addEventListener('abort', onAbort, { once: true });
       this.get(id).then(
         (record) => {
@@ -167,29 +190,26 @@ export class ApprovalGate {
   }
 
   /**
-   * Records a decision if the approval is still pending. Throws NotAllowedError when
+   * Records a vote or decision if the approval is still pending. Throws NotAllowedError when
    * `enforceApprovers` is set and the actor is not an approver, AlreadyDecidedError (holding the
    * winning record) when someone else decided first.
    */
   async decide(id: string, input: DecisionInput): Promise<ApprovalRecord> {
     const at = new Date(this.clock.now()).toISOString();
-    const next = await this.records.write(id, (record) => {
+    const voteData = { vote: input.decision, via: input.via, feedback: input.feedback ?? null };
+    const next = await this.records.update(id, (record) => {
       if (record.status !== 'pending')
         throw new AlreadyDecidedError(`approval ${id} was already ${record.status}`, record);
-      return castVote(record, input, at);
+      const voted = { ...castVote(record, input, at), version: record.version + 1 };
+      const effects: Effect[] =
+        voted.status === 'pending' ? voteEffects(voted, at, input.decidedBy, voteData) : decidedEffects(voted, at);
+      return { record: voted, effects };
     });
     if (next.status !== 'pending') {
-      this.finish(next);
+      this.finished(next);
       return next;
     }
-    this.report('vote', next, input.decidedBy, {
-      vote: input.decision,
-      via: input.via,
-      feedback: input.feedback ?? null,
-    });
-    void this.notifier.progressed?.(next).catch((error: unknown) => {
-      this.logger.error({ err: error, approvalId: id }, 'could not show the vote');
-    });
+    this.report('vote', next, input.decidedBy, voteData);
     return next;
   }
 
@@ -202,20 +222,22 @@ export class ApprovalGate {
     });
   }
 
-  /** Re-arms the deadlines of every stored pending approval and re-announces any never posted. */
+  /**
+   * Starts the store's workers: announcements, outcomes, ladder steps and callbacks owed by any
+   * instance (also one that died) are run. Returns how many approvals are pending.
+   */
   async start(): Promise<{ pending: number }> {
-    const pending = await this.store.findBy('status', 'pending');
-    for (const record of pending) {
-      this.arm(record);
-      if (!record.message) void this.announce(record);
-    }
-    if (pending.length > 0) this.logger.info({ pending: pending.length }, 're-armed pending approvals');
-    return { pending: pending.length };
+    const pending = await this.records.count('status', 'pending');
+    await this.store.effects.start();
+    if (pending > 0) this.logger.info({ pending }, 'pending approvals');
+    return { pending };
   }
 
-  /** Disarms every deadline. Waiters stay subscribed; the store keeps everything for the next start. */
+  /** Stops waking waiters; the store keeps everything owed for the next start. */
   stop(): void {
-    this.deadlines.clear();
+    this.waiters.stop();
+    this.unwatch?.();
+    this.unwatch = undefined;
   }
 
   /** Calls `listener` with every new request this process stores. Returns the unsubscribe. */
@@ -237,58 +259,13 @@ export class ApprovalGate {
     return this.hub.add(listener);
   }
 
+  /** Approvals someone in this process waits for (for /metrics and benchmarks). */
+  get waiting(): number {
+    return this.waiters.size;
+  }
+
   private report(type: ApprovalEventType, record: ApprovalRecord, actor: string | null, data: Record<string, unknown>) {
     this.hub.report({ type, approvalId: record.id, at: new Date(this.clock.now()).toISOString(), actor, data, record });
-  }
-
-  /** Number of deadlines armed in this process (for /metrics and benchmarks). */
-  get armedDeadlines(): number {
-    return this.deadlines.size;
-  }
-
-  /** Arms the timer of the record's next ladder step (reminder, escalation or deadline), if any. */
-  private arm(record: ApprovalRecord): void {
-    const next = nextStep(record);
-    if (next) this.deadlines.arm(record.id, next.at);
-    else this.deadlines.disarm(record.id);
-  }
-
-  /**
-   * Runs the ladder step that fell due. Each step is stamped on the record by compare-and-swap
-   * before anyone is told, so it happens once however many processes arm the same timer.
-   */
-  private async step(id: string): Promise<void> {
-    try {
-      const record = await this.get(id);
-      const due = nextStep(record);
-      if (!due) return;
-      if (due.at > this.clock.now()) return this.arm(record);
-      if (due.step === 'expire') {
-        const approve = record.ladder?.onTimeout === 'approve';
-        await this.conclude(id, approve ? 'approved' : 'timeout', {
-          decidedBy: SYSTEM_ACTOR,
-          via: 'system',
-          feedback: approve ? 'approved automatically at the deadline' : null,
-        });
-        return;
-      }
-      await climb(
-        {
-          records: this.records,
-          notifier: this.notifier,
-          now: () => new Date(this.clock.now()).toISOString(),
-          report: (type, stamped) => this.report(type, stamped, SYSTEM_ACTOR, {}),
-        },
-        record,
-        due.step,
-      );
-    } catch (error) {
-      // Decided or stepped elsewhere first (another process, a click in the same instant).
-      if (!(error instanceof AlreadyDecidedError))
-        this.logger.error({ err: error, approvalId: id }, 'ladder step failed');
-    }
-    const latest = await this.store.get(id).catch(() => undefined);
-    if (latest) this.arm(latest);
   }
 
   private async conclude(
@@ -296,51 +273,33 @@ export class ApprovalGate {
     status: Exclude<ApprovalStatus, 'pending'>,
     input: Pick<DecisionInput, 'decidedBy' | 'via' | 'feedback' | 'modifications'>,
   ): Promise<ApprovalRecord> {
+    const decidedAt = new Date(this.clock.now()).toISOString();
     const decision: Decision = {
       decidedBy: input.decidedBy,
-      decidedAt: new Date(this.clock.now()).toISOString(),
+      decidedAt,
       via: input.via,
       feedback: input.feedback ?? null,
       modifications: input.modifications ?? null,
     };
-    const decided = await this.records.write(id, (record) => {
+    const decided = await this.records.update(id, (record) => {
       if (record.status !== 'pending') {
         throw new AlreadyDecidedError(`approval ${id} was already ${record.status}`, record);
       }
-      return { ...record, status, decision };
+      const next = { ...record, status, decision, version: record.version + 1 };
+      return { record: next, effects: decidedEffects(next, decidedAt) };
     });
-    this.finish(decided);
+    this.finished(decided);
     return decided;
   }
 
-  /** After a decision is committed: disarm, wake the waiters, report, show the outcome. */
-  private finish(decided: ApprovalRecord): void {
-    const id = decided.id;
-    const { status } = decided;
+  /** After a decision is committed here: wake the waiters at once and report it. */
+  private finished(decided: ApprovalRecord): void {
     const decision = decided.decision as Decision;
-    this.deadlines.disarm(id);
-    this.logger.info({ approvalId: id, status, decidedBy: decision.decidedBy, via: decision.via }, 'approval decided');
-    this.events.emit(id, decided);
-    this.report('decided', decided, decision.decidedBy, { status, via: decision.via });
-    void this.notifier.decided(decided).catch((error: unknown) => {
-      this.logger.error({ err: error, approvalId: id }, 'could not show the outcome');
-    });
-  }
-
-  /** Posts the request and stores where its message lives; shows the outcome if it was decided meanwhile. */
-  private async announce(record: ApprovalRecord): Promise<void> {
-    try {
-      const { message, emailedAt } = await this.notifier.requested(record);
-      if (!message && !emailedAt) return;
-      const stored = await this.records.write(record.id, (current) => ({
-        ...current,
-        message: message ?? current.message,
-        emailedAt: emailedAt ?? current.emailedAt,
-      }));
-      this.report('announced', stored, SYSTEM_ACTOR, { message: message ?? null, emailedAt: emailedAt ?? null });
-      if (stored.status !== 'pending') await this.notifier.decided(stored);
-    } catch (error) {
-      this.logger.error({ err: error, approvalId: record.id }, 'could not notify approvers');
-    }
+    this.logger.info(
+      { approvalId: decided.id, status: decided.status, decidedBy: decision.decidedBy, via: decision.via },
+      'approval decided',
+    );
+    this.waiters.decided(decided);
+    this.report('decided', decided, decision.decidedBy, { status: decided.status, via: decision.via });
   }
 }

@@ -13,6 +13,11 @@ export interface Announcement {
  */
 export interface ApprovalNotifier {
   /**
+   * True when requests are announced in a message (Slack): an announcement without one (e-mailed
+   * while Slack was down) is tried again until a message is posted or the request is decided.
+   */
+  readonly announcesInMessage?: boolean;
+  /**
    * Asks the approvers; resolves to where the request was announced (stored on the record, so the
    * outcome can be shown there later). Called again at boot for a request with no message yet.
    */

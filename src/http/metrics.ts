@@ -1,9 +1,10 @@
 import type { RequestHandler } from 'express';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import type { EffectQueue } from '../store/types.js';
 import type { ApprovalGate } from '../approvals/gate.js';
 
 /** Prometheus metrics of one Gatehouse process, on its own registry (tests run several at once). */
-export function createMetrics(gate: ApprovalGate): { registry: Registry; handler: RequestHandler } {
+export function createMetrics(gate: ApprovalGate, effects: Pick<EffectQueue, 'owed'>): { registry: Registry; handler: RequestHandler } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' });
 
@@ -20,10 +21,18 @@ export function createMetrics(gate: ApprovalGate): { registry: Registry; handler
   });
   new Gauge({
     name: 'gatehouse_approvals_pending',
-    help: 'Approvals pending with a deadline armed in this process',
+    help: 'Approvals pending in the store',
     registers: [registry],
-    collect() {
-      this.set(gate.armedDeadlines);
+    async collect() {
+      this.set(await gate.records.count('status', 'pending'));
+    },
+  });
+  new Gauge({
+    name: 'gatehouse_effects_owed',
+    help: 'Effects recorded and not done yet (announcements, outcomes, callbacks, audit entries, ladder steps, alert deliveries)',
+    registers: [registry],
+    async collect() {
+      this.set(await effects.owed());
     },
   });
   gate.onRequested(() => requested.inc());

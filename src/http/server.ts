@@ -71,5 +71,5 @@ export function mountHttp(
   app.get('/api/v1/openapi.json', openApiHandler);
   app.use('/api/v1', api);
 
-  app.get('/metrics', requireToken(apiToken), createMetrics(gate).handler);
+  app.get('/metrics', requireToken(apiToken), createMetrics(gate, store.effects).handler);
 }

@@ -18,6 +18,8 @@ function masked(record: ApprovalRecord): ApprovalRecord {
 
 /** Posts approval requests to Slack and updates them in place with the outcome. */
 export class SlackApprovalNotifier implements ApprovalNotifier {
+  readonly announcesInMessage = true;
+
   constructor(
     private readonly client: webApi.WebClient,
     private readonly defaultChannel: string | undefined,

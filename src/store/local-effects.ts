@@ -33,6 +33,8 @@ interface Kind {
 }
 
 const DEFAULT_CONCURRENCY = 8;
+/** Node's timers overflow past 2^31-1 ms (about 24.8 days); a longer wait ends early and re-arms. */
+const MAX_TIMER_MS = 2_147_483_647;
 
 /**
  * Effects run in this process from the backend's outbox: claimed with a lease (so several processes
@@ -48,8 +50,7 @@ export class LocalEffectQueue implements EffectQueue {
   private readonly owner: string;
   private readonly retry: StoreOptions['retry'];
   private readonly onError: (error: unknown) => void;
-  private started = false;
-  private stopped = false;
+  private state: 'idle' | 'running' | 'stopped' = 'idle';
   private timer: TimerHandle | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
   private pumping: Promise<void> | null = null;
@@ -69,30 +70,31 @@ export class LocalEffectQueue implements EffectQueue {
   }
 
   get running(): boolean {
-    return this.started && !this.stopped;
+    return this.state === 'running';
   }
 
   handle(kind: string, handler: EffectHandler, options: EffectKindOptions = {}): void {
     this.kinds.set(kind, { handler, concurrency: options.concurrency ?? DEFAULT_CONCURRENCY, running: 0 });
     // In-process backends start with their first handler, so a bare gate in a test works unstarted.
-    if (!this.started) void this.start();
+    if (this.state === 'idle') void this.start();
     else this.wake();
   }
 
   async enqueue(effects: Effect[]): Promise<void> {
     if (effects.length === 0) return;
     await this.table.insert(effects, this.clock.now());
-    this.wake();
+    this.recorded(effects);
   }
 
+  /** Starts the workers; resolves once the first look for due work has armed the next timer. */
   async start(): Promise<void> {
-    if (this.stopped) return;
-    this.started = true;
+    this.state = 'running';
     this.wake();
+    await this.pumping;
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.state = 'stopped';
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
     await this.pumping;
@@ -101,6 +103,18 @@ export class LocalEffectQueue implements EffectQueue {
 
   owed(kind?: string): Promise<number> {
     return this.table.owed(kind);
+  }
+
+  /**
+   * A local write recorded `effects`: the timer is armed for the earliest at once (so a manual clock
+   * moved right after the write still fires it), and due work is looked for on the next tick.
+   */
+  recorded(effects: Effect[]): void {
+    if (effects.length === 0 || !this.running) return;
+    const now = this.clock.now();
+    const later = effects.map((effect) => effect.runAt ?? now).filter((at) => at > now);
+    if (later.length > 0) this.arm(Math.min(...later));
+    queueMicrotask(() => this.wake());
   }
 
   /** Looks for due work now (after a local write recorded effects, or a timer fired). */
@@ -136,7 +150,7 @@ export class LocalEffectQueue implements EffectQueue {
   }
 
   private arm(at: number): void {
-    if (!this.running) return;
+    if (!this.running || at === Number.POSITIVE_INFINITY) return;
     if (this.timer !== undefined && this.timerAt <= at) return;
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timerAt = at;
@@ -146,7 +160,7 @@ export class LocalEffectQueue implements EffectQueue {
         this.timerAt = Number.POSITIVE_INFINITY;
         this.wake();
       },
-      Math.max(0, at - this.clock.now()),
+      Math.min(MAX_TIMER_MS, Math.max(0, at - this.clock.now())),
     );
   }
 

@@ -41,7 +41,7 @@ export class MemoryRecordStore<T extends Versioned> implements RecordStore<T> {
 
   constructor(
     private readonly namespace: string,
-    private readonly spec: IndexSpec<T> | undefined,
+    private spec: IndexSpec<T> | undefined,
     private readonly outbox: MemoryOutbox,
     private readonly changed: (id: string) => void,
   ) {}
@@ -111,21 +111,37 @@ export class MemoryRecordStore<T extends Versioned> implements RecordStore<T> {
     return found;
   }
 
+  /** A namespace first opened without indexes gets them from the first caller that declares them. */
+  adoptSpec(spec: IndexSpec<T> | undefined): void {
+    if (!spec || this.spec) return;
+    this.spec = spec;
+    for (const [id, row] of this.rows) {
+      this.unindex(id, row.entries);
+      const record = JSON.parse(row.json) as T;
+      row.entries = indexEntries(spec, record);
+      this.addIndex(id, row.entries);
+    }
+  }
+
   private write(record: T, effects: Effect[] | undefined): void {
     const old = this.rows.get(record.id);
     if (old) this.unindex(record.id, old.entries);
     const entries = indexEntries(this.spec, record);
     this.rows.set(record.id, { json: JSON.stringify(record), entries });
+    this.addIndex(record.id, entries);
+    this.outbox.insertNow(uniqueEffects(effects));
+    this.changed(record.id);
+  }
+
+  private addIndex(id: string, entries: IndexEntry[]): void {
     for (const entry of entries) {
       if (entry.name === ALL) continue;
       let values = this.index.get(entry.name);
       if (!values) this.index.set(entry.name, (values = new Map()));
       let ids = values.get(entry.value);
       if (!ids) values.set(entry.value, (ids = new Set()));
-      ids.add(record.id);
+      ids.add(id);
     }
-    this.outbox.insertNow(uniqueEffects(effects));
-    this.changed(record.id);
   }
 
   private unindex(id: string, entries: IndexEntry[]): void {
@@ -145,7 +161,7 @@ interface OutboxRow extends StoredEffect {
 /** The outbox of a MemoryStore. */
 class MemoryOutbox implements OutboxTable {
   private readonly rows = new Map<string, OutboxRow>();
-  onInsert: () => void = () => {};
+  onInsert: (effects: Effect[]) => void = () => {};
 
   constructor(private readonly now: () => number) {}
 
@@ -164,7 +180,7 @@ class MemoryOutbox implements OutboxTable {
         leaseUntil: 0,
       });
     }
-    this.onInsert();
+    this.onInsert(effects);
   }
 
   async insert(effects: Effect[]): Promise<void> {
@@ -222,8 +238,9 @@ export class MemoryStore implements Store {
   constructor(options: StoreOptions = {}) {
     const clock = options.clock ?? systemClock;
     this.outbox = new MemoryOutbox(() => clock.now());
-    this.effects = new LocalEffectQueue(this.outbox, { ...options, clock });
-    this.outbox.onInsert = () => queueMicrotask(() => this.effects.wake());
+    // Nothing else writes to this outbox, so there is nothing to poll for: local writes wake the queue.
+    this.effects = new LocalEffectQueue(this.outbox, { pollMs: Number.POSITIVE_INFINITY, ...options, clock });
+    this.outbox.onInsert = (effects) => this.effects.recorded(effects);
   }
 
   records<T extends Versioned>(namespace: string, spec?: IndexSpec<T>): RecordStore<T> {
@@ -234,6 +251,8 @@ export class MemoryStore implements Store {
         queueMicrotask(() => this.changes.emit(namespace, id)),
       ) as unknown as MemoryRecordStore<Versioned>;
       this.collections.set(namespace, collection);
+    } else {
+      (collection as unknown as MemoryRecordStore<T>).adoptSpec(spec);
     }
     return collection as unknown as RecordStore<T>;
   }

@@ -47,7 +47,7 @@ export class SqliteRecordStore<T extends Versioned> implements RecordStore<T> {
     private readonly store: SqliteStore,
     private readonly db: Db,
     private readonly namespace: string,
-    private readonly spec: IndexSpec<T> | undefined,
+    private spec: IndexSpec<T> | undefined,
   ) {
     this.statements = {
       get: db.prepare<[string, string], { body: string }>('SELECT body FROM records WHERE ns = ? AND id = ?'),
@@ -164,6 +164,13 @@ export class SqliteRecordStore<T extends Versioned> implements RecordStore<T> {
     return rows.map((row) => JSON.parse(row.body) as T).filter((record) => record[field] === value);
   }
 
+  /** A namespace first opened without indexes gets them from the first caller that declares them. */
+  adoptSpec(spec: IndexSpec<T> | undefined, changed: boolean): void {
+    if (!spec || this.spec) return;
+    this.spec = spec;
+    if (changed) this.reindexAll();
+  }
+
   /** Rebuilds every index row of this namespace (after its spec changed, or records were migrated in). */
   reindexAll(): void {
     this.transaction(() => {
@@ -252,6 +259,9 @@ export class SqliteStore implements Store {
       if (this.specChanged(namespace, spec)) created.reindexAll();
       collection = created as unknown as SqliteRecordStore<Versioned>;
       this.collections.set(namespace, collection);
+    } else if (spec) {
+      const existing = collection as unknown as SqliteRecordStore<T>;
+      existing.adoptSpec(spec, this.specChanged(namespace, spec));
     }
     return collection as unknown as RecordStore<T>;
   }
@@ -311,7 +321,7 @@ export class SqliteStore implements Store {
   committed(namespace: string, id: string, effects: Effect[] | undefined): void {
     const listeners = this.watchers.get(namespace);
     if (listeners) queueMicrotask(() => this.notify(namespace, id));
-    if (effects?.length) queueMicrotask(() => this.effects.wake());
+    if (effects?.length) this.effects.recorded(effects);
   }
 
   private notify(namespace: string, id: string): void {

@@ -12,7 +12,9 @@ import { RecordingAlerts } from './recording-alerts.js';
 /** Another process on the same database: a Store object of its own over the same data. */
 function sameData(store: MemoryStore): Store {
   return {
-    records: (namespace) => store.records(namespace),
+    records: (namespace, spec) => store.records(namespace, spec),
+    effects: store.effects,
+    watch: (namespace, listener) => store.watch(namespace, listener),
     keyv: (namespace) => store.keyv(namespace),
     ping: () => store.ping(),
     close: async () => {},
@@ -21,7 +23,7 @@ function sameData(store: MemoryStore): Store {
 
 /** One "process": its own gate (and waiters) over the shared store, and a campaign agent using it. */
 function boot(store: Store, clock: ManualClock, alerts: AgentAlerts, counts: Record<string, number>) {
-  const gate = new ApprovalGate({ store: store.records<ApprovalRecord>('approvals'), clock });
+  const gate = new ApprovalGate({ store: store, clock });
   const requested: string[] = [];
   gate.onRequested((record) => requested.push(record.id));
   const stages: Stage<{ budget: number }>[] = [
@@ -48,8 +50,8 @@ function boot(store: Store, clock: ManualClock, alerts: AgentAlerts, counts: Rec
 
 describe('approvals inside stages', () => {
   it('asks with an id from task, stage and counter, and the task id set', async () => {
-    const store = new MemoryStore();
     const clock = new ManualClock();
+    const store = new MemoryStore({ clock });
     const { gate, agent, requested } = boot(store, clock, new RecordingAlerts(), {});
     const run = agent.run({ taskId: 'launch-7', input: { budget: 50000 } });
     await settle();
@@ -70,7 +72,7 @@ describe('approvals inside stages', () => {
 
   it('numbers several approvals of one stage', async () => {
     const store = new MemoryStore();
-    const gate = new ApprovalGate({ store: store.records<ApprovalRecord>('approvals') });
+    const gate = new ApprovalGate({ store: store });
     const responses: ApprovalResponse[] = [];
     const agent = defineAgent(
       {
@@ -96,16 +98,17 @@ describe('approvals inside stages', () => {
   });
 
   it('after a restart, returns the decision made while the process was down without asking again', async () => {
-    const store = new MemoryStore();
     const clock = new ManualClock();
+    const store = new MemoryStore({ clock });
     const alerts = new RecordingAlerts();
     const counts: Record<string, number> = {};
     const first = boot(store, clock, alerts, counts);
     void first.agent.run({ taskId: 'launch-8', input: { budget: 50000 } });
     await settle();
     expect(first.requested).toEqual(['launch-8:approve:1']);
+    first.gate.stop();
     // The process dies here, its run still waiting. Someone approves through another instance (the Slack surface).
-    const surface = new ApprovalGate({ store: sameData(store).records<ApprovalRecord>('approvals'), clock });
+    const surface = new ApprovalGate({ store: sameData(store), clock });
     await clock.advance(60_000);
     await surface.decide('launch-8:approve:1', { decision: 'approve', decidedBy: 'U0ALICE', via: 'slack' });
 
@@ -122,8 +125,8 @@ describe('approvals inside stages', () => {
   });
 
   it('leaves the approval pending when the run is aborted, so the resumed task rejoins it', async () => {
-    const store = new MemoryStore();
     const clock = new ManualClock();
+    const store = new MemoryStore({ clock });
     const counts: Record<string, number> = {};
     const { gate, agent, requested } = boot(store, clock, new RecordingAlerts(), counts);
     const controller = new AbortController();

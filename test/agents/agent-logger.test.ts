@@ -17,9 +17,9 @@ function capture(level = 'debug') {
 describe('agent logger', () => {
   it('writes one structured line per stage start, completion, failure and approval, with agent and task id', async () => {
     const { logger, lines } = capture();
-    const store = new MemoryStore();
     const clock = new ManualClock();
-    const gate = new ApprovalGate({ store: store.records<ApprovalRecord>('approvals'), clock });
+    const store = new MemoryStore({ clock });
+    const gate = new ApprovalGate({ store: store, clock });
     gate.onRequested((record) => {
       void gate.decide(record.id, { decision: 'approve', decidedBy: 'U0ALICE', via: 'slack' });
     });

@@ -6,8 +6,8 @@ import { ManualClock } from '../support/manual-clock.js';
 
 describe('agent metrics', () => {
   it('counts executions and outcomes and computes min / avg / max / stdev of their durations', async () => {
-    const store = new MemoryStore();
     const clock = new ManualClock();
+    const store = new MemoryStore({ clock });
     const metrics = new MetricsStore({ store, clock });
     const agent = defineAgent<{ seconds: number; fail?: boolean }>(
       {

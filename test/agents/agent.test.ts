@@ -14,8 +14,8 @@ interface Input {
 
 /** A three-stage agent whose stages count their calls, take `seconds` each and may be told to fail. */
 function setup(options: { failAt?: string; failTimes?: number; seconds?: number } = {}) {
-  const store = new MemoryStore();
   const clock = new ManualClock();
+  const store = new MemoryStore({ clock });
   const alerts = new RecordingAlerts();
   const calls: Record<string, number> = { plan: 0, build: 0, launch: 0 };
   const seen: Array<{ stage: string; results: object; attempt: number; checkpointed: string | null }> = [];
@@ -221,7 +221,9 @@ describe('BaseAgent', () => {
     await new Promise((r) => setImmediate(r));
     // Another process (its own Store object over the same data) resumes the task left `running`.
     const elsewhere: Store = {
-      records: (namespace) => store.records(namespace),
+      records: (namespace, spec) => store.records(namespace, spec),
+      effects: store.effects,
+      watch: (namespace, listener) => store.watch(namespace, listener),
       keyv: (namespace) => store.keyv(namespace),
       ping: () => store.ping(),
       close: async () => {},

@@ -7,8 +7,8 @@ import { ManualClock } from '../support/manual-clock.js';
 import { RecordingAlerts } from './recording-alerts.js';
 
 function setup(options: { failAt?: string; historyLimit?: number } = {}) {
-  const store = new MemoryStore();
   const clock = new ManualClock();
+  const store = new MemoryStore({ clock });
   const alerts = new RecordingAlerts();
   const metrics = new MetricsStore({ store, clock });
   const seen: Array<{ step: string; input: unknown; outputs: object }> = [];

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseRoutes } from '../../src/alerts/routes-file.js';
 import type { AlertRecord } from '../../src/alerts/types.js';
-import { MemoryRecordStore } from '../../src/store/memory.js';
+import { MemoryStore } from '../../src/store/memory.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 import { deliveryOf, setup } from './support.js';
 
@@ -41,7 +41,7 @@ describe('quiet hours', () => {
 
   it('keeps holding after a restart, and counts what arrives meanwhile', async () => {
     const clock = new ManualClock(Date.parse('2026-01-05T21:30:00Z'));
-    const store = new MemoryRecordStore<AlertRecord>();
+    const store = new MemoryStore().records<AlertRecord>('alerts');
     const before = setup({ clock, store, routes });
     const { alert } = await before.alerts.completion({ taskId: 'nightly-1', durationSeconds: 60 });
     before.alerts.stop();

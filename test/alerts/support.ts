@@ -5,7 +5,7 @@ import { createRouter } from '../../src/alerts/routing.js';
 import type { AlertRecord, DeliveryAttempt } from '../../src/alerts/types.js';
 import type { MessageRef } from '../../src/approvals/types.js';
 import type { Clock } from '../../src/clock.js';
-import { MemoryRecordStore } from '../../src/store/memory.js';
+import { MemoryStore } from '../../src/store/memory.js';
 import type { RecordStore } from '../../src/store/types.js';
 import { ManualClock } from '../support/manual-clock.js';
 
@@ -74,7 +74,7 @@ export interface SetupOptions extends Partial<Omit<AlertManagerOptions, 'routing
 export function setup(options: SetupOptions = {}) {
   const { routes, ...rest } = options;
   const clock = options.clock ?? new ManualClock();
-  const store = options.store ?? new MemoryRecordStore<AlertRecord>();
+  const store = options.store ?? new MemoryStore().records<AlertRecord>('alerts');
   const slack = new RecordingSlack(clock);
   const email = new RecordingEmail(clock);
   const routing = createRouter({ channels: CHANNELS, email: { team: TEAM, owner: OWNER }, routes });

@@ -1,6 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   AUDIT_HEAD_NAMESPACE,
@@ -24,16 +25,17 @@ const postingNotifier: ApprovalNotifier = {
   decided: async () => {},
 };
 
-function setup(store: Store = new MemoryStore()) {
+function setup(given?: Store) {
   const clock = new ManualClock();
+  const store = given ?? new MemoryStore({ clock });
   const gate = new ApprovalGate({
-    store: store.records<ApprovalRecord>('approvals'),
+    store,
     notifier: postingNotifier,
     clock,
     defaultApprovers: ['U0ALICE', 'U0BOB', 'U0CAROL'],
   });
   const audit = new AuditLog({ store, clock });
-  audit.attach(gate);
+  audit.attach();
   return { store, clock, gate, audit };
 }
 
@@ -87,7 +89,8 @@ describe('AuditLog: the trail of an approval', () => {
     await gate.cancel('mail-1', { by: 'agent-7', reason: 'plan changed' });
     await settle();
     await audit.idle();
-    const last = (await audit.forApproval('mail-1')).at(-1);
+    // The announcement may land after the decision (it still posts, showing the outcome).
+    const last = (await audit.forApproval('mail-1')).find((entry) => entry.type === 'decided');
     expect(last).toMatchObject({ type: 'decided', actor: 'agent-7' });
     expect(last?.data).toMatchObject({ status: 'cancelled', via: 'api', feedback: 'plan changed' });
   });
@@ -154,11 +157,13 @@ describe('AuditLog: one chain under concurrency', () => {
 
 describe('AuditLog on SQLite', () => {
   let dir: string;
+  let file: string;
   let stores: Store[];
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gatehouse-audit-'));
-    const url = `sqlite://${join(dir, 'store.sqlite')}`;
+    file = join(dir, 'store.sqlite');
+    const url = `sqlite://${file}`;
     stores = [await createStore(url), await createStore(url)];
   });
 
@@ -177,7 +182,7 @@ describe('AuditLog on SQLite', () => {
   describe('finds tampering', () => {
     let audit: AuditLog;
     /** The raw rows, as anyone with the database file could change them. */
-    const rows = () => stores[0]!.keyv(AUDIT_NAMESPACE);
+    const rows = (namespace = AUDIT_NAMESPACE) => rawRows(file, namespace);
 
     beforeEach(async () => {
       audit = new AuditLog({ store: stores[0]! });
@@ -216,9 +221,36 @@ describe('AuditLog on SQLite', () => {
     });
 
     it('a head that names another hash', async () => {
-      const head = stores[0]!.keyv(AUDIT_HEAD_NAMESPACE);
+      const head = rows(AUDIT_HEAD_NAMESPACE);
       await head.set('head', { ...(await head.get('head')), hash: 'f'.repeat(64) });
       expect(await audit.verify()).toEqual({ ok: false, brokenAt: 6, reason: expect.stringContaining('head') });
     });
   });
 });
+
+/** Rows of one namespace straight from the SQLite file, bypassing Gatehouse. */
+function rawRows(file: string, namespace: string) {
+  const withDb = <T>(use: (db: Database.Database) => T): T => {
+    const db = new Database(file);
+    try {
+      return use(db);
+    } finally {
+      db.close();
+    }
+  };
+  return {
+    // biome-ignore lint/suspicious/noExplicitAny: raw rows are whatever the file holds.
+    async get(id: string): Promise<any> {
+      const row = withDb((db) => db.prepare('SELECT body FROM records WHERE ns = ? AND id = ?').get(namespace, id));
+      return JSON.parse((row as { body: string }).body);
+    },
+    async set(id: string, value: unknown) {
+      withDb((db) =>
+        db.prepare('UPDATE records SET body = ? WHERE ns = ? AND id = ?').run(JSON.stringify(value), namespace, id),
+      );
+    },
+    async delete(id: string) {
+      withDb((db) => db.prepare('DELETE FROM records WHERE ns = ? AND id = ?').run(namespace, id));
+    },
+  };
+}

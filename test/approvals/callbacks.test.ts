@@ -83,14 +83,14 @@ const recordingSleep: Sleep = async (ms) => {
 
 beforeEach(async () => {
   receiver = await Receiver.start();
-  store = new MemoryStore();
   clock = new ManualClock();
+  store = new MemoryStore({ clock });
   delays = [];
 });
 afterEach(() => receiver.close());
 
 function setup(options: Partial<CallbackSenderOptions> = {}) {
-  const gate = new ApprovalGate({ store: store.records<ApprovalRecord>('approvals'), clock });
+  const gate = new ApprovalGate({ store: store, clock });
   const sender = new CallbackSender({ secret: SECRET, store, clock, sleep: recordingSleep, ...options });
   sender.attach(gate);
   return { gate, sender };

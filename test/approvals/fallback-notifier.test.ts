@@ -3,7 +3,7 @@ import { FallbackNotifier } from '../../src/approvals/fallback-notifier.js';
 import { ApprovalGate } from '../../src/approvals/gate.js';
 import type { Announcement, ApprovalNotifier } from '../../src/approvals/notifier.js';
 import type { ApprovalRecord } from '../../src/approvals/types.js';
-import { MemoryRecordStore } from '../../src/store/memory.js';
+import { MemoryStore } from '../../src/store/memory.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 
 /** A notifier that records its calls and answers (or fails) as told. */
@@ -33,11 +33,12 @@ const slackDown = () =>
 function setup() {
   const slack = new ScriptedNotifier({ message: { channel: 'C0APPROVALS', ts: '1700000000.000100' } });
   const email = new ScriptedNotifier({ emailedAt: '2026-01-05T09:00:01.000Z' });
-  const store = new MemoryRecordStore<ApprovalRecord>();
   const clock = new ManualClock();
+  const memory = new MemoryStore({ clock });
+  const store = memory.records<ApprovalRecord>('approvals');
   const notifier = new FallbackNotifier({ primary: slack, fallback: email });
-  const gate = new ApprovalGate({ store, clock, notifier });
-  return { slack, email, store, clock, notifier, gate };
+  const gate = new ApprovalGate({ store: memory, clock, notifier });
+  return { memory, slack, email, store, clock, notifier, gate };
 }
 
 describe('FallbackNotifier', () => {
@@ -54,19 +55,22 @@ describe('FallbackNotifier', () => {
   });
 
   it('does not e-mail again when a restart re-announces a request while Slack is still down', async () => {
-    const { slack, email, store, clock, gate } = setup();
+    const { memory, slack, email, clock, gate } = setup();
     slack.failRequested = slackDown();
     await gate.submit({ id: 'launch-1', title: 'Launch campaign' });
     await settle();
     gate.stop();
+    await memory.effects.stop();
 
     // A new process on the same store: the request has no Slack message, so it is announced again.
     const restarted = new ApprovalGate({
-      store,
+      store: memory,
       clock,
       notifier: new FallbackNotifier({ primary: slack, fallback: email }),
     });
     await restarted.start();
+    // The announcement is owed until Slack takes it: retried after its backoff.
+    await clock.advance(2000);
     await settle();
 
     expect(slack.requestedCalls).toHaveLength(2);
@@ -75,19 +79,22 @@ describe('FallbackNotifier', () => {
   });
 
   it('posts to Slack after a restart once Slack is back, keeping the e-mail time', async () => {
-    const { slack, email, store, clock, gate } = setup();
+    const { memory, slack, email, clock, gate } = setup();
     slack.failRequested = slackDown();
     await gate.submit({ id: 'launch-1', title: 'Launch campaign' });
     await settle();
     gate.stop();
+    await memory.effects.stop();
     slack.failRequested = null;
 
     const restarted = new ApprovalGate({
-      store,
+      store: memory,
       clock,
       notifier: new FallbackNotifier({ primary: slack, fallback: email }),
     });
     await restarted.start();
+    // The announcement is owed until Slack takes it: retried after its backoff.
+    await clock.advance(2000);
     await settle();
 
     expect(email.requestedCalls).toHaveLength(1);

@@ -3,14 +3,15 @@ import { ApprovalGate } from '../../src/approvals/gate.js';
 import type { ApprovalNotifier } from '../../src/approvals/notifier.js';
 import type { ApprovalRecord } from '../../src/approvals/types.js';
 import { AlreadyDecidedError, NotAllowedError, NotFoundError, ValidationError } from '../../src/errors.js';
-import { MemoryRecordStore } from '../../src/store/memory.js';
+import { MemoryStore } from '../../src/store/memory.js';
+import type { RecordStore } from '../../src/store/types.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 
 /** Records what the gate tells people, and what the store held at that moment. */
 class RecordingNotifier implements ApprovalNotifier {
   requestedCalls: Array<{ record: ApprovalRecord; storedAtThatMoment: ApprovalRecord | undefined }> = [];
   decidedCalls: ApprovalRecord[] = [];
-  constructor(private readonly store: MemoryRecordStore<ApprovalRecord>) {}
+  constructor(private readonly store: RecordStore<ApprovalRecord>) {}
   async requested(record: ApprovalRecord) {
     this.requestedCalls.push({ record, storedAtThatMoment: await this.store.get(record.id) });
     return { message: { channel: 'C0APPROVALS', ts: `1700000000.${this.requestedCalls.length}` } };
@@ -21,16 +22,17 @@ class RecordingNotifier implements ApprovalNotifier {
 }
 
 function setup(options: { approvers?: string[] } = {}) {
-  const store = new MemoryRecordStore<ApprovalRecord>();
   const clock = new ManualClock();
+  const memory = new MemoryStore({ clock });
+  const store = memory.records<ApprovalRecord>('approvals');
   const notifier = new RecordingNotifier(store);
   const gate = new ApprovalGate({
-    store,
+    store: memory,
     clock,
     notifier,
     defaultApprovers: options.approvers ?? ['U0ALICE', 'U0BOB'],
   });
-  return { store, clock, notifier, gate };
+  return { memory, store, clock, notifier, gate };
 }
 
 describe('ApprovalGate', () => {
@@ -127,12 +129,13 @@ describe('ApprovalGate', () => {
   });
 
   it('does not fire a deadline for a request decided before it', async () => {
-    const { gate, clock } = setup();
+    const { memory, gate, clock } = setup();
     await gate.submit({ id: 'd', title: 'T', timeoutSeconds: 10 });
     await gate.decide('d', { decision: 'approve', decidedBy: 'U0ALICE', via: 'api' });
-    expect(clock.pending).toBe(0);
     await clock.advance(20_000);
     expect((await gate.get('d')).status).toBe('approved');
+    // The deadline's effect ran, found it decided, and is done.
+    expect(await memory.effects.owed('approval.ladder')).toBe(0);
   });
 
   it('arms deadlines longer than the 24.8-day timer limit in steps', async () => {
@@ -167,15 +170,17 @@ describe('ApprovalGate', () => {
   });
 
   it('finishes after a restart what the previous process began: deadlines re-armed from the stored time', async () => {
-    const { store, clock, gate } = setup();
+    const { memory, store, clock, gate } = setup();
     await gate.submit({ id: 'r1', title: 'T', timeoutSeconds: 60 });
     await gate.submit({ id: 'r2', title: 'T', timeoutSeconds: 600 });
+    await settle();
     gate.stop();
+    await memory.effects.stop();
     await clock.advance(120_000); // the process is down: nothing fires
     expect((await store.get('r1'))?.status).toBe('pending');
 
     const notifier = new RecordingNotifier(store);
-    const next = new ApprovalGate({ store, clock, notifier });
+    const next = new ApprovalGate({ store: memory, clock, notifier });
     expect(await next.start()).toEqual({ pending: 2 });
     await clock.advance(0);
     expect((await store.get('r1'))?.status).toBe('timeout'); // expired while down: fires at boot

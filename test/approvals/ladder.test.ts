@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ApprovalGate } from '../../src/approvals/gate.js';
 import type { ApprovalNotifier } from '../../src/approvals/notifier.js';
 import type { ApprovalRecord } from '../../src/approvals/types.js';
-import { MemoryRecordStore } from '../../src/store/memory.js';
+import { MemoryStore } from '../../src/store/memory.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 
 /** Records each ladder step the gate asks its surface to show. */
@@ -24,17 +24,18 @@ class LadderNotifier implements ApprovalNotifier {
 }
 
 function setup() {
-  const store = new MemoryRecordStore<ApprovalRecord>();
   const clock = new ManualClock();
+  const memory = new MemoryStore({ clock });
+  const store = memory.records<ApprovalRecord>('approvals');
   const notifier = new LadderNotifier();
   const gate = new ApprovalGate({
-    store,
+    store: memory,
     clock,
     notifier,
     defaultApprovers: ['U0ALICE'],
     defaults: { escalation: { channel: 'C0ESCALATE', approvers: ['U0BOSS'] } },
   });
-  return { store, clock, notifier, gate };
+  return { memory, store, clock, notifier, gate };
 }
 
 describe('the timeout ladder', () => {
@@ -71,10 +72,10 @@ describe('the timeout ladder', () => {
   });
 
   it('fires each step once when two processes arm the same timers', async () => {
-    const { store, clock, notifier, gate } = setup();
+    const { memory, clock, notifier, gate } = setup();
     const other = new LadderNotifier();
     const second = new ApprovalGate({
-      store,
+      store: memory,
       clock,
       notifier: other,
       defaults: { escalation: { channel: 'C0ESC', approvers: [] } },
@@ -96,12 +97,12 @@ describe('the timeout ladder', () => {
   });
 
   it('keeps waiting past the deadline when asked to, reminding and escalating still', async () => {
-    const { gate, clock, notifier } = setup();
+    const { memory, gate, clock, notifier } = setup();
     await gate.submit({ id: 'l5', title: 'T', timeoutSeconds: 10, onTimeout: 'keep-waiting' });
     await clock.advance(3_600_000);
     expect((await gate.get('l5')).status).toBe('pending');
     expect(notifier.steps.map((s) => s.step)).toEqual(['reminded', 'escalated']);
-    expect(gate.armedDeadlines).toBe(0);
+    expect(await memory.effects.owed('approval.ladder')).toBe(0);
   });
 
   it('skips steps a request turns off', async () => {
@@ -112,13 +113,14 @@ describe('the timeout ladder', () => {
   });
 
   it('re-arms the ladder after a restart from the stored times, without repeating a step', async () => {
-    const { store, clock, notifier, gate } = setup();
+    const { memory, clock, notifier, gate } = setup();
     await gate.submit({ id: 'l7', title: 'T', timeoutSeconds: 100 });
     await clock.advance(60_000); // reminded
     gate.stop();
+    await memory.effects.stop();
     await clock.advance(30_000); // down through the escalation time
     const next = new LadderNotifier();
-    const restarted = new ApprovalGate({ store, clock, notifier: next });
+    const restarted = new ApprovalGate({ store: memory, clock, notifier: next });
     await restarted.start();
     await clock.advance(0);
     expect(notifier.steps.map((s) => s.step)).toEqual(['reminded']);

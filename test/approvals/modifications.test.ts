@@ -4,10 +4,10 @@ import { ApprovalGate } from '../../src/approvals/gate.js';
 import { flatFields } from '../../src/approvals/modifications.js';
 import type { ApprovalRecord } from '../../src/approvals/types.js';
 import { ValidationError } from '../../src/errors.js';
-import { MemoryRecordStore } from '../../src/store/memory.js';
+import { MemoryStore } from '../../src/store/memory.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 
-const gate = () => new ApprovalGate({ store: new MemoryRecordStore<ApprovalRecord>(), clock: new ManualClock() });
+const gate = () => (() => { const clock = new ManualClock(); return new ApprovalGate({ store: new MemoryStore({ clock }), clock }); })();
 const campaign = z.object({
   budget: z.number().int().min(1000).max(100_000),
   channel: z.enum(['search', 'social', 'video']),

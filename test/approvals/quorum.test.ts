@@ -3,15 +3,18 @@ import { ApprovalGate } from '../../src/approvals/gate.js';
 import type { ApprovalRecord } from '../../src/approvals/types.js';
 import { ConflictError, NotAllowedError, StaleRequestError } from '../../src/errors.js';
 import { approvalRequestMessage } from '../../src/slack/blocks/index.js';
-import { MemoryRecordStore } from '../../src/store/memory.js';
+import { MemoryStore } from '../../src/store/memory.js';
+import type { RecordStore } from '../../src/store/types.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 
 function setup() {
-  const store = new MemoryRecordStore<ApprovalRecord>();
+  const clock = new ManualClock();
+  const memory = new MemoryStore({ clock });
+  const store = memory.records<ApprovalRecord>('approvals');
   const progressed: ApprovalRecord[] = [];
   const gate = new ApprovalGate({
-    store,
-    clock: new ManualClock(),
+    store: memory,
+    clock,
     defaultApprovers: ['U0ALICE', 'U0BOB', 'U0CAROL'],
     notifier: {
       requested: async () => ({}),

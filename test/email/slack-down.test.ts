@@ -18,6 +18,8 @@ beforeAll(async () => {
       PUBLIC_URL: 'http://gatehouse.test',
     },
   });
+  // Bolt checks its token once at start; let that finish before Slack goes down.
+  await g.slack!.waitFor('auth.test');
 });
 afterAll(async () => {
   await g.stop();

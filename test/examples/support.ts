@@ -14,7 +14,7 @@ import type { FakeAnthropic } from '../support/fake-anthropic.js';
  * the fake API. Two calls over one store are two processes sharing a database.
  */
 export function exampleTasks(fake: FakeAnthropic, store: Store = new MemoryStore()) {
-  const gate = new ApprovalGate({ store: store.records<ApprovalRecord>('approvals') });
+  const gate = new ApprovalGate({ store: store });
   const requested: ApprovalRecord[] = [];
   gate.onRequested((record) => requested.push(record));
   const claude = new ClaudeClient({

@@ -24,11 +24,11 @@ let gate: ApprovalGate;
 let audit: AuditLog;
 
 beforeEach(async () => {
-  store = new MemoryStore();
   const clock = new ManualClock();
-  gate = new ApprovalGate({ store: store.records<ApprovalRecord>('approvals'), clock });
+  store = new MemoryStore({ clock });
+  gate = new ApprovalGate({ store: store, clock });
   audit = new AuditLog({ store, clock });
-  audit.attach(gate);
+  audit.attach();
   const callbacks = new CallbackSender({ secret: 'audit-test-secret', store, clock });
   const api = express.Router();
   api.use(requireToken(TOKEN));

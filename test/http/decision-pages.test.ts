@@ -18,8 +18,8 @@ let gate: ApprovalGate;
 
 beforeEach(async () => {
   clock = new ManualClock();
-  const store = new MemoryStore();
-  gate = new ApprovalGate({ store: store.records<ApprovalRecord>('approvals'), clock, defaultApprovers: ['U0ALICE'] });
+  const store = new MemoryStore({ clock });
+  gate = new ApprovalGate({ store: store, clock, defaultApprovers: ['U0ALICE'] });
   const app = express();
   server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -74,7 +74,8 @@ let shutdown: AbortController;
 let listening: { count: number };
 
 async function start(keepAliveMs = 15_000) {
-  gate = new ApprovalGate({ store: new MemoryStore().records<ApprovalRecord>('approvals'), clock: new ManualClock() });
+  const clock = new ManualClock();
+  gate = new ApprovalGate({ store: new MemoryStore({ clock }), clock });
   const counter = { count: 0 };
   listening = counter;
   const onEvent = gate.onEvent.bind(gate);

@@ -16,7 +16,7 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const RACER = fileURLToPath(new URL('./fixtures/replace-racer.ts', import.meta.url));
 const RACERS = ['racer-1', 'racer-2', 'racer-3', 'racer-4'];
 /** Long enough for four Node processes to start, load tsx and open the file before the race. */
-const START_DELAY_MS = 3_000;
+const START_DELAY_MS = 6_000;
 
 describe('SQLite store across processes', () => {
   let dir: string;

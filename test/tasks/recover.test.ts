@@ -7,7 +7,9 @@ import { boot, RecordingObserver, stageHooks, testRegistry } from './support.js'
 /** Another process on the same database: a Store object of its own over the same data. */
 function sameData(store: MemoryStore): Store {
   return {
-    records: (namespace) => store.records(namespace),
+    records: (namespace, spec) => store.records(namespace, spec),
+    effects: store.effects,
+    watch: (namespace, listener) => store.watch(namespace, listener),
     keyv: (namespace) => store.keyv(namespace),
     ping: () => store.ping(),
     close: async () => {},
@@ -31,6 +33,8 @@ async function crashWhileWaiting(agent: 'gated' | 'three-step') {
     (t) => t.stage === stage && (agent !== 'gated' || t.waitingFor !== null),
   );
   a.tasks.stop();
+  // A dead process hears no more decisions.
+  a.gate.stop();
   hooks.gates.delete('work');
   hooks.runs.length = 0;
   const observer = new RecordingObserver();

@@ -109,7 +109,7 @@ export class RecordingObserver implements TaskObserver {
 
 /** One "process": a gate and a task service of its own over `store`. */
 export function boot(store: Store, registry: AgentRegistry, options: Partial<TaskServiceOptions> = {}) {
-  const gate = new ApprovalGate({ store: store.records<ApprovalRecord>('approvals') });
+  const gate = new ApprovalGate({ store: store });
   let seq = 0;
   const tasks = new TaskService({
     registry,
