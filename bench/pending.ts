@@ -1,5 +1,4 @@
 import { ApprovalGate } from '../src/approvals/gate.js';
-import type { ApprovalRecord } from '../src/approvals/types.js';
 import type { Store } from '../src/store/types.js';
 import { collect, sleep } from './stats.js';
 

@@ -41,6 +41,8 @@ export interface AlertsConfig {
   costWarningPercent: number;
   /** When Slack keeps failing this long after the first failure, the alert goes by e-mail. */
   emailFallbackSeconds: number;
+  /** How long an alert that reached neither Slack nor e-mail is retried before it is marked undelivered. */
+  deliveryHorizonSeconds: number;
 }
 
 export interface SlackConfig {
@@ -144,6 +146,13 @@ const schema = z
     ).default(300),
     ALERT_COST_WARNING_PERCENT: optional(z.coerce.number().gt(0).max(100)).default(80),
     ALERT_EMAIL_FALLBACK_SECONDS: optional(z.coerce.number().int().min(1).max(3600)).default(60),
+    ALERT_DELIVERY_HORIZON_SECONDS: optional(
+      z.coerce
+        .number()
+        .int()
+        .min(60)
+        .max(30 * 24 * 3600),
+    ).default(86_400),
     ANTHROPIC_API_KEY: optional(z.string()),
     ANTHROPIC_BASE_URL: optional(httpUrl),
     ANTHROPIC_MODEL: optional(z.string()).default(DEFAULT_MODEL),
@@ -231,6 +240,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dedupWindowSeconds: e.ALERT_DEDUP_WINDOW_SECONDS,
       costWarningPercent: e.ALERT_COST_WARNING_PERCENT,
       emailFallbackSeconds: e.ALERT_EMAIL_FALLBACK_SECONDS,
+      deliveryHorizonSeconds: e.ALERT_DELIVERY_HORIZON_SECONDS,
     },
   };
 }

@@ -2,6 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
+import { alertIndexes } from './alerts/groups.js';
 import { AlertManager } from './alerts/manager.js';
 import { loadRoutesFile } from './alerts/routes-file.js';
 import { createRouter } from './alerts/routing.js';
@@ -11,7 +12,7 @@ import { CallbackSender, type CallbackSenderOptions } from './approvals/callback
 import { FallbackNotifier } from './approvals/fallback-notifier.js';
 import { ApprovalGate } from './approvals/gate.js';
 import type { ApprovalNotifier } from './approvals/notifier.js';
-import type { ApprovalRecord, MessageRef } from './approvals/types.js';
+import type { MessageRef } from './approvals/types.js';
 import type { Clock } from './clock.js';
 import { type Config, describeConfig } from './config.js';
 import { EmailAlertPort } from './email/alert-port.js';
@@ -27,13 +28,15 @@ import { SlackApproverDirectory } from './slack/approver-directory.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { SlackApprovalNotifier } from './slack/notifier.js';
 import { createStore } from './store/index.js';
-import type { Store } from './store/types.js';
+import type { Store, StoreOptions } from './store/types.js';
 import type { AgentRegistry, TaskService } from './tasks/index.js';
 import { createTasks } from './wiring/tasks.js';
 
 /** Parts a caller (a test, a benchmark, an embedding app) may hand in instead of the defaults. */
 export interface GatehouseDeps {
   store?: Store;
+  /** Options of the store opened from STORE_URL (tests shorten the effects' backoff). */
+  storeOptions?: Omit<StoreOptions, 'onError' | 'clock'>;
   logger?: Logger;
   clock?: Clock;
   /** Callback retry timing (tests shorten it). */
@@ -67,7 +70,13 @@ const SLACK_OFF_HINT =
 /** Wiring only: store → gate → surfaces. */
 export async function createGatehouse(config: Config, deps: GatehouseDeps = {}): Promise<Gatehouse> {
   const logger = deps.logger ?? createLogger(config.logLevel);
-  const store = deps.store ?? (await createStore(config.storeUrl, { onError: (err) => logger.error({ err }, 'store error'), clock: deps.clock }));
+  const store =
+    deps.store ??
+    (await createStore(config.storeUrl, {
+      ...deps.storeOptions,
+      onError: (err) => logger.error({ err }, 'store error'),
+      clock: deps.clock,
+    }));
   const shutdown = new AbortController();
   const slackMode = config.slack ? (config.slack.appToken ? 'socket' : 'http') : 'off';
   const http = createHttpApp();
@@ -110,7 +119,9 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
   callbacks.attach(gate);
 
   const alerts = new AlertManager({
-    store: store.records<AlertRecord>('alerts'),
+    store: store.records<AlertRecord>('alerts', alertIndexes),
+    effects: store.effects,
+    deliveryHorizonSeconds: config.alerts.deliveryHorizonSeconds,
     slack: config.slack
       ? new SlackAlertPort({ token: config.slack.botToken, slackApiUrl: slackApiUrl(config.slack) })
       : undefined,
@@ -129,7 +140,16 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     emailFallbackSeconds: config.alerts.emailFallbackSeconds,
   });
 
-  const taskSurface = createTasks({ config, store, approvals: gate.records, gate, alerts, slack, logger, clock: deps.clock });
+  const taskSurface = createTasks({
+    config,
+    store,
+    approvals: gate.records,
+    gate,
+    alerts,
+    slack,
+    logger,
+    clock: deps.clock,
+  });
   if (slack) registerListeners(slack, { gate, logger });
   mountHttp(http, {
     gate,

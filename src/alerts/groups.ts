@@ -1,5 +1,6 @@
+import { EventEmitter } from 'node:events';
 import { StoreError } from '../errors.js';
-import type { RecordStore, Versioned } from '../store/types.js';
+import type { Effect, IndexSpec, RecordStore, Versioned } from '../store/types.js';
 import type { Occurrence } from './render.js';
 import { ALERT_KINDS } from './schema.js';
 import type { AlertRecord, Delivery } from './types.js';
@@ -23,10 +24,17 @@ export function isBehind(record: AlertRecord, delivery: Delivery): boolean {
 }
 
 /** `pending` while something is left to deliver or a posted counter to update. */
-export function stateOf(record: AlertRecord): 'pending' | 'done' {
+export function stateOf(record: AlertRecord): 'pending' | 'done' | 'undelivered' {
+  if (record.state === 'undelivered' && !record.deliveries.some((d) => d.status === 'sent')) return 'undelivered';
   const open = record.deliveries.some((delivery) => delivery.status === 'pending' || isBehind(record, delivery));
   return open ? 'pending' : 'done';
 }
+
+/** How alerts are found without scanning (their dedup rows share the namespace and have none of these). */
+export const alertIndexes: IndexSpec<AlertRecord> = {
+  indexes: { state: (r) => [r.state], taskId: (r) => [r.taskId], kind: (r) => [r.kind] },
+  sortKey: (r) => r.lastSeen ?? '',
+};
 
 /**
  * Alert groups in the record store. Occurrences of one dedup key within the window count into
@@ -38,6 +46,9 @@ export class AlertGroups {
   private readonly index: RecordStore<DedupIndex>;
   /** Occurrences of one key in this process go one at a time: no write races among themselves. */
   private readonly chains = new Map<string, Promise<unknown>>();
+  private readonly writes = new EventEmitter().setMaxListeners(0);
+  /** Effects a new group owes (its delivery), when the store runs effects. */
+  owedByNew: (record: AlertRecord) => Effect[] = () => [];
 
   constructor(
     private readonly store: RecordStore<AlertRecord>,
@@ -78,7 +89,8 @@ export class AlertGroups {
         if (!target) continue;
         // Whoever claimed the key may not have stored the group yet (or died first): store it.
         if (!(await this.store.get(target.groupId))) {
-          const inserted = await this.store.insert(await create(target.groupId, target.firstSeen));
+          const created = await create(target.groupId, target.firstSeen);
+          const inserted = await this.store.insert(created, this.owedByNew(created));
           if (inserted.created) return { record: inserted.record, created: true };
         }
         const record = await this.write(target.groupId, (group) => addOccurrence(group, occurrence, now));
@@ -100,27 +112,41 @@ export class AlertGroups {
       if (!current) throw new StoreError(`alert ${id} vanished`);
       const changed = change(current);
       const next = { ...changed, state: stateOf(changed), version: current.version + 1 };
-      if (await this.store.replace(next, current.version)) return next;
+      if (await this.store.replace(next, current.version)) {
+        this.writes.emit(id, next);
+        return next;
+      }
     }
     throw new StoreError(`alert ${id}: too many concurrent writes`);
   }
 
   /** Every group with something left to deliver. */
+  /** Calls `listener` after every write of group `id` by this process. Returns the unsubscribe. */
+  onWrite(id: string, listener: (record: AlertRecord) => void): () => void {
+    this.writes.on(id, listener);
+    return () => this.writes.off(id, listener);
+  }
+
   pending(): Promise<AlertRecord[]> {
     return this.store.findBy('state', 'pending');
   }
 
   /** Stored groups, last seen first. */
   async list(options: { since?: Date | string; taskId?: string; limit?: number } = {}): Promise<AlertRecord[]> {
-    const found =
-      options.taskId === undefined
-        ? (await Promise.all(ALERT_KINDS.map((kind) => this.store.findBy('kind', kind)))).flat()
-        : await this.store.findBy('taskId', options.taskId);
-    const since = options.since === undefined ? null : new Date(options.since).getTime();
-    return found
-      .filter((record) => since === null || Date.parse(record.lastSeen) >= since)
+    const since = options.since === undefined ? undefined : new Date(options.since).toISOString();
+    const limit = Math.min(Math.max(1, options.limit ?? 100), 1000);
+    if (options.taskId !== undefined) {
+      return (await this.store.query({ index: 'taskId', value: options.taskId, order: 'desc', from: since, limit }))
+        .items;
+    }
+    // By kind (the dedup rows sharing the namespace have none): one indexed page per kind, merged.
+    const pages = await Promise.all(
+      ALERT_KINDS.map((kind) => this.store.query({ index: 'kind', value: kind, order: 'desc', from: since, limit })),
+    );
+    return pages
+      .flatMap((p) => p.items)
       .sort((a, b) => b.lastSeen.localeCompare(a.lastSeen) || b.firstSeen.localeCompare(a.firstSeen))
-      .slice(0, options.limit ?? 100);
+      .slice(0, limit);
   }
 
   private serialize<T>(key: string, run: () => Promise<T>): Promise<T> {

@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { type Logger, pino } from 'pino';
 import { parseOrThrow } from '../approvals/schema.js';
 import { type Clock, systemClock } from '../clock.js';
-import type { RecordStore } from '../store/types.js';
+import type { EffectQueue, RecordStore } from '../store/types.js';
 import { Deliverer } from './delivery.js';
+import { deliveryEffect, registerAlertDelivery } from './durable.js';
 import { AlertGroups, stateOf } from './groups.js';
 import type { AlertEmailPort, AlertSlackPort, TaskThreadLookup } from './ports.js';
 import { type Occurrence, renderOccurrence } from './render.js';
@@ -17,6 +18,14 @@ export { alertInputSchema } from './schema.js';
 /** Options of an AlertManager; everything but `store` and `routing` has a default. */
 export interface AlertManagerOptions {
   store: RecordStore<AlertRecord>;
+  /**
+   * The store's effects: when given, each alert's delivery is owed in the same write that stores it
+   * and run by whichever instance claims it, retried until Slack or e-mail took it (or the horizon).
+   * Without it deliveries run in this process only (tests of the delivery rules).
+   */
+  effects?: EffectQueue;
+  /** How long an alert that reached neither Slack nor e-mail keeps being retried (default 24 h). */
+  deliveryHorizonSeconds?: number;
   /** Without it Slack is off: alerts with no route e-mail go to the fallback e-mail list. */
   slack?: AlertSlackPort;
   /** Without it e-mail is off: no route e-mails and no fallback. */
@@ -70,9 +79,12 @@ export class AlertManager {
   private readonly logger: Logger;
   private readonly newId: () => string;
   private readonly costWarningPercent: number;
+  private readonly durable: boolean;
 
   constructor({
     store,
+    effects,
+    deliveryHorizonSeconds = 24 * 3600,
     slack,
     email,
     routing,
@@ -109,6 +121,18 @@ export class AlertManager {
       updateSpacingMs,
       fallbackMs: emailFallbackSeconds * 1000,
     });
+    this.durable = effects !== undefined;
+    if (effects) {
+      this.groups.owedByNew = (record) => [deliveryEffect(record)];
+      registerAlertDelivery({
+        effects,
+        groups: this.groups,
+        deliverer: this.deliverer,
+        clock,
+        logger,
+        horizonMs: deliveryHorizonSeconds * 1000,
+      });
+    }
   }
 
   /** Validates, stores (or counts into its group) and queues an alert for delivery. */
@@ -130,7 +154,7 @@ export class AlertManager {
         { alertId: record.id, kind: record.kind, severity: record.severity, taskId: record.taskId },
         'alert raised',
       );
-      this.deliverer.dispatch(record);
+      if (!this.durable) this.deliverer.dispatch(record);
     } else {
       this.deliverer.occurred(record);
     }
@@ -173,7 +197,8 @@ export class AlertManager {
   async start(): Promise<{ pending: number }> {
     this.deliverer.start();
     const pending = await this.work.track(this.groups.pending());
-    for (const record of pending) this.deliverer.dispatch(record);
+    // With effects, what is owed is re-driven by the store's workers, on whichever instance claims it.
+    if (!this.durable) for (const record of pending) this.deliverer.dispatch(record);
     if (pending.length > 0) this.logger.info({ pending: pending.length }, 'resumed pending alert deliveries');
     return { pending: pending.length };
   }

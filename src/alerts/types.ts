@@ -75,9 +75,10 @@ export interface AlertRecord {
   deliveries: Delivery[];
   /**
    * `pending` while a delivery is pending or a posted message does not show the latest count yet
-   * (what `AlertManager.start()` resumes after a restart); `done` otherwise.
+   * (what `AlertManager.start()` resumes after a restart); `done` otherwise; `undelivered` when
+   * neither Slack nor e-mail took it within the delivery horizon.
    */
-  state?: 'pending' | 'done';
+  state?: 'pending' | 'done' | 'undelivered';
   /** Info alerts arriving in quiet hours are held until then (ISO time); null when not held. */
   heldUntil?: string | null;
   version: number;

@@ -128,12 +128,12 @@ export class AuditLog {
         if ((await this.entries.count('effectKey', effect.key)) > 0) return;
         const appended = this.tail.then(() => this.write(payload, effect.key));
         this.tail = appended.catch(() => {});
-        await appended;
+        const entry = await appended;
+        this.logger.debug({ approvalId: entry.approvalId, seq: entry.seq, type: entry.type }, 'audit entry appended');
       },
       { concurrency: 1 },
     );
   }
-
 
   /** Appends one entry after every earlier append of this process; resolves with the entry as stored. */
   append(input: AuditInput): Promise<AuditEntry> {

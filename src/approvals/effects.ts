@@ -51,7 +51,14 @@ export function requestedEffects(record: ApprovalRecord): Effect[] {
   return [
     byId(EFFECT.announce, `announce:${record.id}`, record.id),
     auditEffect(
-      { type: 'requested', approvalId: record.id, actor: record.requestedBy, data: { contentHash: record.contentHash }, record, at: record.createdAt },
+      {
+        type: 'requested',
+        approvalId: record.id,
+        actor: record.requestedBy,
+        data: { contentHash: record.contentHash },
+        record,
+        at: record.createdAt,
+      },
       record.version,
     ),
     ...ladderEffects(record),
@@ -107,7 +114,12 @@ export function stepEffects(record: ApprovalRecord, step: 'remind' | 'escalate',
 }
 
 /** The audit entry of an announcement. */
-export function announcedEffects(record: ApprovalRecord, at: string, actor: string, data: Record<string, unknown>): Effect[] {
+export function announcedEffects(
+  record: ApprovalRecord,
+  at: string,
+  actor: string,
+  data: Record<string, unknown>,
+): Effect[] {
   return [auditEffect({ type: 'announced', approvalId: record.id, actor, data, record, at }, record.version)];
 }
 

@@ -10,7 +10,6 @@ import { type ApprovalDefaults, buildRecord, contentDifferences, DEFAULTS } from
 import { APPROVALS_NAMESPACE, approvalIndexes } from './records.js';
 import { toResponse, withJsonSchema } from './response.js';
 import { approvalRequestSchema, parseOrThrow } from './schema.js';
-import { registerApprovalWork } from './work.js';
 import type {
   ApprovalRecord,
   ApprovalRequest,
@@ -22,6 +21,7 @@ import type {
 } from './types.js';
 import { castVote } from './voting.js';
 import { Waiters } from './waiters.js';
+import { registerApprovalWork } from './work.js';
 
 /** Options of an ApprovalGate; everything but `store` has a default. */
 export interface ApprovalGateOptions {

@@ -24,8 +24,8 @@ export class Waiters {
 
   /** Calls `listener` once with the record when it is decided. Subscribe before reading. Returns the unsubscribe. */
   add(id: string, listener: Listener): () => void {
-    let set = this.byId.get(id);
-    if (!set) this.byId.set(id, (set = new Set()));
+    const set = this.byId.get(id) ?? new Set<Listener>();
+    this.byId.set(id, set);
     set.add(listener);
     this.arm();
     return () => this.remove(id, listener);
@@ -48,7 +48,9 @@ export class Waiters {
   /** An approval changed somewhere: re-read it if anyone here waits for it. */
   changed(id: string): void {
     if (!this.byId.has(id)) return;
-    this.read([id]).then((records) => records.forEach((record) => this.decided(record)), this.onError);
+    this.read([id]).then((records) => {
+      for (const record of records) this.decided(record);
+    }, this.onError);
   }
 
   stop(): void {
@@ -70,7 +72,9 @@ export class Waiters {
       this.timer = undefined;
       if (this.byId.size === 0) return;
       this.read([...this.byId.keys()])
-        .then((records) => records.forEach((record) => this.decided(record)), this.onError)
+        .then((records) => {
+          for (const record of records) this.decided(record);
+        }, this.onError)
         .finally(() => {
           if (this.byId.size > 0) this.arm();
         });

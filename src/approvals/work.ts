@@ -54,7 +54,10 @@ export function registerApprovalWork(work: ApprovalWork): void {
         emailedAt: emailedAt ?? current.emailedAt,
         version: current.version + 1,
       };
-      const late = current.status !== 'pending' ? [{ key: `outcome:${current.id}:announced-late`, kind: EFFECT.outcome, payload: { approvalId: current.id } }] : [];
+      const late =
+        current.status !== 'pending'
+          ? [{ key: `outcome:${current.id}:announced-late`, kind: EFFECT.outcome, payload: { approvalId: current.id } }]
+          : [];
       return { record: next, effects: [...announcedEffects(next, now(), ACTOR, data), ...late] };
     });
     work.report('announced', stored, ACTOR, data);
@@ -102,14 +105,19 @@ export function registerApprovalWork(work: ApprovalWork): void {
 
   effects.handle(EFFECT.escalate, async (effect) => {
     const record = await load(effect);
-    if (!record || record.status !== 'pending' || record.escalationMessage) return;
+    if (record?.status !== 'pending' || record.escalationMessage) return;
     const escalationMessage = (await notifier.escalated?.(record))?.escalationMessage;
     if (!escalationMessage) return;
     await records.update(record.id, (current) => {
       const next = { ...current, escalationMessage, version: current.version + 1 };
       // Decided while the escalation was being posted: its message shows the outcome too.
       if (current.status === 'pending') return next;
-      return { record: next, effects: [{ key: `outcome:${current.id}:escalated-late`, kind: EFFECT.outcome, payload: { approvalId: current.id } }] };
+      return {
+        record: next,
+        effects: [
+          { key: `outcome:${current.id}:escalated-late`, kind: EFFECT.outcome, payload: { approvalId: current.id } },
+        ],
+      };
     });
   });
 

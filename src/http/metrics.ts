@@ -1,10 +1,13 @@
 import type { RequestHandler } from 'express';
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
-import type { EffectQueue } from '../store/types.js';
 import type { ApprovalGate } from '../approvals/gate.js';
+import type { EffectQueue } from '../store/types.js';
 
 /** Prometheus metrics of one Gatehouse process, on its own registry (tests run several at once). */
-export function createMetrics(gate: ApprovalGate, effects: Pick<EffectQueue, 'owed'>): { registry: Registry; handler: RequestHandler } {
+export function createMetrics(
+  gate: ApprovalGate,
+  effects: Pick<EffectQueue, 'owed'>,
+): { registry: Registry; handler: RequestHandler } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'gatehouse_' });
 

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { type Clock, type TimerHandle, systemClock } from '../clock.js';
+import { type Clock, systemClock, type TimerHandle } from '../clock.js';
 import { backoffMs } from './shared.js';
 import {
   type Effect,
@@ -7,8 +7,8 @@ import {
   type EffectKindOptions,
   type EffectQueue,
   RetryLater,
-  type StoreOptions,
   type StoredEffect,
+  type StoreOptions,
 } from './types.js';
 
 /** The outbox as a backend keeps it (a table in SQLite, a Map in memory); every call is atomic. */

@@ -101,7 +101,9 @@ export class MemoryRecordStore<T extends Versioned> implements RecordStore<T> {
 
   async findBy(field: keyof T & string, value: string): Promise<T[]> {
     if (this.spec?.indexes?.[field]) {
-      return [...(this.index.get(field)?.get(value) ?? [])].map((id) => JSON.parse(this.rows.get(id)?.json ?? 'null') as T);
+      return [...(this.index.get(field)?.get(value) ?? [])].map(
+        (id) => JSON.parse(this.rows.get(id)?.json ?? 'null') as T,
+      );
     }
     const found: T[] = [];
     for (const row of this.rows.values()) {
@@ -136,10 +138,10 @@ export class MemoryRecordStore<T extends Versioned> implements RecordStore<T> {
   private addIndex(id: string, entries: IndexEntry[]): void {
     for (const entry of entries) {
       if (entry.name === ALL) continue;
-      let values = this.index.get(entry.name);
-      if (!values) this.index.set(entry.name, (values = new Map()));
-      let ids = values.get(entry.value);
-      if (!ids) values.set(entry.value, (ids = new Set()));
+      const values = this.index.get(entry.name) ?? new Map<string, Set<string>>();
+      this.index.set(entry.name, values);
+      const ids = values.get(entry.value) ?? new Set<string>();
+      values.set(entry.value, ids);
       ids.add(id);
     }
   }
@@ -207,7 +209,13 @@ class MemoryOutbox implements OutboxTable {
   async reschedule(key: string, owner: string, runAt: number, error: string, failed: boolean): Promise<void> {
     const row = this.rows.get(key);
     if (!row || row.owner !== owner) return;
-    Object.assign(row, { runAt, owner: null, leaseUntil: 0, lastError: error, attempts: row.attempts + (failed ? 1 : 0) });
+    Object.assign(row, {
+      runAt,
+      owner: null,
+      leaseUntil: 0,
+      lastError: error,
+      attempts: row.attempts + (failed ? 1 : 0),
+    });
   }
 
   async nextDue(kinds: string[]): Promise<number | null> {

@@ -103,11 +103,7 @@ export function decodeCursor(text: string): Cursor {
 }
 
 /** A page from records already in query order, fetched with one extra to know whether more follow. */
-export function pageOf<T extends Versioned>(
-  spec: IndexSpec<T> | undefined,
-  rows: T[],
-  limit: number,
-): Page<T> {
+export function pageOf<T extends Versioned>(spec: IndexSpec<T> | undefined, rows: T[], limit: number): Page<T> {
   const items = rows.slice(0, limit);
   const last = items[items.length - 1];
   return {

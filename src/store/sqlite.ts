@@ -6,10 +6,10 @@ import { systemClock } from '../clock.js';
 import { StoreError } from '../errors.js';
 import { LocalEffectQueue } from './local-effects.js';
 import { checkNamespace } from './namespace.js';
-import { SqliteOutbox } from './sqlite-outbox.js';
-import { SqliteKeyvMap } from './sqlite-keyv.js';
-import { SCHEMA, migrateKeyvTable } from './sqlite-schema.js';
 import { indexEntries, normalizeQuery, pageOf, sortKeyOf, uniqueEffects, updateRecord } from './shared.js';
+import { SqliteKeyvMap } from './sqlite-keyv.js';
+import { SqliteOutbox } from './sqlite-outbox.js';
+import { migrateKeyvTable, SCHEMA } from './sqlite-schema.js';
 import {
   ALL,
   type Changed,
@@ -121,8 +121,14 @@ export class SqliteRecordStore<T extends Versioned> implements RecordStore<T> {
     const q = normalizeQuery(this.namespace, this.spec, query);
     const where = ['i.ns = ?', 'i.name = ?', 'i.value = ?'];
     const params: unknown[] = [this.namespace, q.index, q.value];
-    if (q.from !== undefined) where.push('i.sort >= ?') && params.push(q.from);
-    if (q.to !== undefined) where.push('i.sort < ?') && params.push(q.to);
+    if (q.from !== undefined) {
+      where.push('i.sort >= ?');
+      params.push(q.from);
+    }
+    if (q.to !== undefined) {
+      where.push('i.sort < ?');
+      params.push(q.to);
+    }
     if (q.after) {
       where.push(q.order === 'asc' ? '(i.sort, i.id) > (?, ?)' : '(i.sort, i.id) < (?, ?)');
       params.push(q.after.sort, q.after.id);
@@ -268,8 +274,8 @@ export class SqliteStore implements Store {
 
   watch(namespace: string, listener: WatchListener): () => void {
     checkNamespace(namespace);
-    let set = this.watchers.get(namespace);
-    if (!set) this.watchers.set(namespace, (set = new Set()));
+    const set = this.watchers.get(namespace) ?? new Set<WatchListener>();
+    this.watchers.set(namespace, set);
     set.add(listener);
     this.pollChanges();
     return () => {
@@ -366,7 +372,9 @@ export class SqliteStore implements Store {
       | undefined;
     if (row?.signature === signature) return false;
     this.db
-      .prepare('INSERT INTO index_specs (ns, signature) VALUES (?, ?) ON CONFLICT (ns) DO UPDATE SET signature = excluded.signature')
+      .prepare(
+        'INSERT INTO index_specs (ns, signature) VALUES (?, ?) ON CONFLICT (ns) DO UPDATE SET signature = excluded.signature',
+      )
       .run(namespace, signature);
     return true;
   }

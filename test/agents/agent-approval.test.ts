@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defineAgent } from '../../src/agents/agent.js';
 import type { AgentAlerts, Stage } from '../../src/agents/types.js';
 import { ApprovalGate } from '../../src/approvals/gate.js';
-import type { ApprovalRecord, ApprovalResponse } from '../../src/approvals/types.js';
+import type { ApprovalResponse } from '../../src/approvals/types.js';
 import { ConfigError } from '../../src/errors.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { Store } from '../../src/store/types.js';

@@ -3,7 +3,6 @@ import { describe, expect, it } from 'vitest';
 import { defineAgent } from '../../src/agents/agent.js';
 import { logClaudeCall, promptPreview } from '../../src/agents/logger.js';
 import { ApprovalGate } from '../../src/approvals/gate.js';
-import type { ApprovalRecord } from '../../src/approvals/types.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { ManualClock } from '../support/manual-clock.js';
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { alertIndexes } from '../../src/alerts/groups.js';
 import { parseRoutes } from '../../src/alerts/routes-file.js';
 import type { AlertRecord } from '../../src/alerts/types.js';
 import { MemoryStore } from '../../src/store/memory.js';
@@ -41,7 +42,7 @@ describe('quiet hours', () => {
 
   it('keeps holding after a restart, and counts what arrives meanwhile', async () => {
     const clock = new ManualClock(Date.parse('2026-01-05T21:30:00Z'));
-    const store = new MemoryStore().records<AlertRecord>('alerts');
+    const store = new MemoryStore().records<AlertRecord>('alerts', alertIndexes);
     const before = setup({ clock, store, routes });
     const { alert } = await before.alerts.completion({ taskId: 'nightly-1', durationSeconds: 60 });
     before.alerts.stop();

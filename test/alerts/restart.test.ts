@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { alertIndexes } from '../../src/alerts/groups.js';
 import { UnreachableError } from '../../src/alerts/ports.js';
 import type { AlertRecord } from '../../src/alerts/types.js';
 import { MemoryStore } from '../../src/store/memory.js';
@@ -38,7 +39,7 @@ function pendingRecord(overrides: Partial<AlertRecord> = {}): AlertRecord {
 
 describe('restart', () => {
   it('delivers a stored alert with pending deliveries when a new manager starts', async () => {
-    const store = new MemoryStore().records<AlertRecord>('alerts');
+    const store = new MemoryStore().records<AlertRecord>('alerts', alertIndexes);
     await store.insert(pendingRecord());
     const { alerts, slack, email } = setup({ store });
     expect(await alerts.start()).toEqual({ pending: 1 });
@@ -51,7 +52,7 @@ describe('restart', () => {
 
   it('picks up where a killed manager stopped: queued posts, retries and due counter updates', async () => {
     const clock = new ManualClock();
-    const store = new MemoryStore().records<AlertRecord>('alerts');
+    const store = new MemoryStore().records<AlertRecord>('alerts', alertIndexes);
     const before = setup({ store, clock });
     before.slack.fail = (channel) => (channel === 'C0MONITOR' ? new UnreachableError('down') : undefined);
     const posted = await before.alerts.failure({ taskId: 't', stage: 's', error: 'x' });
@@ -77,7 +78,7 @@ describe('restart', () => {
   });
 
   it('still falls back to e-mail after a restart when Slack stays down past the bound', async () => {
-    const store = new MemoryStore().records<AlertRecord>('alerts');
+    const store = new MemoryStore().records<AlertRecord>('alerts', alertIndexes);
     await store.insert(
       pendingRecord({
         deliveries: [

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { alertIndexes } from '../../src/alerts/groups.js';
 import { AlertManager } from '../../src/alerts/manager.js';
 import type { AlertSlackPort } from '../../src/alerts/ports.js';
 import { createRouter } from '../../src/alerts/routing.js';
@@ -10,6 +11,7 @@ import type { AlertRecord } from '../../src/alerts/types.js';
 import { systemClock } from '../../src/clock.js';
 import { createStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
+import { eventually } from '../support/eventually.js';
 import { CHANNELS, OWNER, RecordingEmail, RecordingSlack, TEAM } from './support.js';
 
 const routing = createRouter({ channels: CHANNELS, email: { team: TEAM, owner: OWNER } });
@@ -25,12 +27,14 @@ describe('alerts on SQLite (real clock, no pacing)', () => {
   });
 
   /** A manager with a connection of its own to one shared file, as another process would have. */
-  async function processWith(slack: AlertSlackPort = new RecordingSlack(systemClock)) {
+  async function processWith(slack: AlertSlackPort = new RecordingSlack(systemClock), { dies = false } = {}) {
     dir ||= await mkdtemp(join(tmpdir(), 'gatehouse-alerts-'));
-    const store = await createStore(`sqlite://${join(dir, 'gatehouse.sqlite')}`);
-    opened.push(store);
+    // A short lease, so a dead process's claims pass to another within the test.
+    const store = await createStore(`sqlite://${join(dir, 'gatehouse.sqlite')}`, { leaseMs: 300, pollMs: 50 });
+    if (!dies) opened.push(store);
     const alerts = new AlertManager({
-      store: store.records<AlertRecord>('alerts'),
+      store: store.records<AlertRecord>('alerts', alertIndexes),
+      effects: store.effects,
       slack,
       email: new RecordingEmail(systemClock),
       routing,
@@ -38,7 +42,7 @@ describe('alerts on SQLite (real clock, no pacing)', () => {
       slackIntervalMs: 0,
       updateIntervalMs: 0,
     });
-    return { alerts, slack };
+    return { alerts, slack, store };
   }
 
   it('makes one group of a storm sent by two processes sharing the file, posted once', async () => {
@@ -60,15 +64,27 @@ describe('alerts on SQLite (real clock, no pacing)', () => {
   it('delivers after a restart what a killed process left pending in the file', async () => {
     // Slack never answers this process: it dies with the post in flight.
     const hung: AlertSlackPort = { post: () => new Promise(() => {}), update: async () => {} };
-    const before = await processWith(hung);
+    const before = await processWith(hung, { dies: true });
     const { alert } = await before.alerts.failure({ taskId: 't', stage: 's', error: 'x' });
+    await eventually(
+      () => before.store.effects.owed(),
+      (n) => n === 1,
+    );
+    // Dies: claims nothing more, and its lease on the delivery runs out.
+    void before.store.effects.stop();
     before.alerts.stop();
 
     const after = await processWith();
     expect(await after.alerts.start()).toEqual({ pending: 1 });
-    await after.alerts.idle();
+    await eventually(
+      async () => (after.slack as RecordingSlack).posts.map((p) => p.alert.id),
+      (ids) => ids.length > 0,
+    );
     expect((after.slack as RecordingSlack).posts.map((p) => p.alert.id)).toEqual([alert.id]);
-    expect(await after.alerts.start()).toEqual({ pending: 0 });
+    await eventually(
+      () => after.alerts.start(),
+      (result) => result.pending === 0,
+    );
     expect((await after.alerts.history()).map((a) => a.id)).toEqual([alert.id]);
   });
 });

@@ -1,3 +1,4 @@
+import { alertIndexes } from '../../src/alerts/groups.js';
 import { AlertManager, type AlertManagerOptions } from '../../src/alerts/manager.js';
 import type { AlertEmailPort, AlertSlackPort } from '../../src/alerts/ports.js';
 import type { RoutesFile } from '../../src/alerts/routes-file.js';
@@ -74,7 +75,7 @@ export interface SetupOptions extends Partial<Omit<AlertManagerOptions, 'routing
 export function setup(options: SetupOptions = {}) {
   const { routes, ...rest } = options;
   const clock = options.clock ?? new ManualClock();
-  const store = options.store ?? new MemoryStore().records<AlertRecord>('alerts');
+  const store = options.store ?? new MemoryStore().records<AlertRecord>('alerts', alertIndexes);
   const slack = new RecordingSlack(clock);
   const email = new RecordingEmail(clock);
   const routing = createRouter({ channels: CHANNELS, email: { team: TEAM, owner: OWNER }, routes });

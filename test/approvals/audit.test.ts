@@ -14,7 +14,6 @@ import {
 } from '../../src/approvals/audit.js';
 import { ApprovalGate } from '../../src/approvals/gate.js';
 import type { ApprovalNotifier } from '../../src/approvals/notifier.js';
-import type { ApprovalRecord } from '../../src/approvals/types.js';
 import { createStore } from '../../src/store/index.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import type { Store, Versioned } from '../../src/store/types.js';

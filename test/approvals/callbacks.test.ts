@@ -6,7 +6,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signCallback, verifyCallbackSignature } from '../../src/approvals/callback-signature.js';
 import { CallbackSender, type CallbackSenderOptions, type Sleep } from '../../src/approvals/callbacks.js';
 import { ApprovalGate } from '../../src/approvals/gate.js';
-import type { ApprovalRecord } from '../../src/approvals/types.js';
 import { presentApproval } from '../../src/http/approvals.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { eventually } from '../support/eventually.js';

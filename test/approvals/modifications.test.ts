@@ -2,12 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { ApprovalGate } from '../../src/approvals/gate.js';
 import { flatFields } from '../../src/approvals/modifications.js';
-import type { ApprovalRecord } from '../../src/approvals/types.js';
 import { ValidationError } from '../../src/errors.js';
 import { MemoryStore } from '../../src/store/memory.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 
-const gate = () => (() => { const clock = new ManualClock(); return new ApprovalGate({ store: new MemoryStore({ clock }), clock }); })();
+const gate = () =>
+  (() => {
+    const clock = new ManualClock();
+    return new ApprovalGate({ store: new MemoryStore({ clock }), clock });
+  })();
 const campaign = z.object({
   budget: z.number().int().min(1000).max(100_000),
   channel: z.enum(['search', 'social', 'video']),

@@ -4,13 +4,12 @@ import type { ApprovalRecord } from '../../src/approvals/types.js';
 import { ConflictError, NotAllowedError, StaleRequestError } from '../../src/errors.js';
 import { approvalRequestMessage } from '../../src/slack/blocks/index.js';
 import { MemoryStore } from '../../src/store/memory.js';
-import type { RecordStore } from '../../src/store/types.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 
 function setup() {
   const clock = new ManualClock();
   const memory = new MemoryStore({ clock });
-  const store = memory.records<ApprovalRecord>('approvals');
+  const _store = memory.records<ApprovalRecord>('approvals');
   const progressed: ApprovalRecord[] = [];
   const gate = new ApprovalGate({
     store: memory,

@@ -6,7 +6,6 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AUDIT_NAMESPACE, AuditLog } from '../../src/approvals/audit.js';
 import { CallbackSender } from '../../src/approvals/callbacks.js';
 import { ApprovalGate } from '../../src/approvals/gate.js';
-import type { ApprovalRecord } from '../../src/approvals/types.js';
 import { approvalRoutes, presentApproval } from '../../src/http/approvals.js';
 import { auditRoutes } from '../../src/http/audit.js';
 import { requireToken } from '../../src/http/auth.js';

@@ -4,7 +4,6 @@ import express from 'express';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApprovalGate } from '../../src/approvals/gate.js';
-import type { ApprovalRecord } from '../../src/approvals/types.js';
 import { presentApproval } from '../../src/http/approvals.js';
 import { requireToken } from '../../src/http/auth.js';
 import { errorHandler } from '../../src/http/errors.js';

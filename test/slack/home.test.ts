@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { alertIndexes } from '../../src/alerts/groups.js';
 import { AlertManager } from '../../src/alerts/manager.js';
 import { createRouter } from '../../src/alerts/routing.js';
 import type { AlertRecord } from '../../src/alerts/types.js';
@@ -31,7 +32,10 @@ beforeAll(async () => {
   const hooks = stageHooks();
   hooks.gates.set('work', new Promise(() => {}));
   ({ gate, tasks } = boot(store, testRegistry(hooks)));
-  alerts = new AlertManager({ store: store.records<AlertRecord>('alerts'), routing: createRouter({ channels: {} }) });
+  alerts = new AlertManager({
+    store: store.records<AlertRecord>('alerts', alertIndexes),
+    routing: createRouter({ channels: {} }),
+  });
   const approvals = store.records<ApprovalRecord>('approvals');
   stopRefresh = registerTaskEvents(bolt.app, {
     tasks,

@@ -45,7 +45,10 @@ export function effectsContract(current: () => { store: Store; opened: OpenedSto
       expect(ran.map((e) => e.key).sort()).toEqual(['created:a', 'done:a']);
       expect(ran[0]?.payload).toEqual({ key: ran[0]?.key, nested: { list: [1, 'two', null] } });
       expect(seen.every((e) => e.attempts === 0 && e.lastError === null)).toBe(true);
-      await eventually(() => store.effects.owed(), (n) => n === 0);
+      await eventually(
+        () => store.effects.owed(),
+        (n) => n === 0,
+      );
     });
 
     it('records nothing with a replace that lost', async () => {
@@ -59,7 +62,10 @@ export function effectsContract(current: () => { store: Store; opened: OpenedSto
     it('keeps effects owed while no instance handles their kind, and runs them once one does', async () => {
       const { store } = current();
       await store.effects.start();
-      await store.effects.enqueue([effect('later:1', { kind: 'test.later' }), effect('later:2', { kind: 'test.later' })]);
+      await store.effects.enqueue([
+        effect('later:1', { kind: 'test.later' }),
+        effect('later:2', { kind: 'test.later' }),
+      ]);
       await store.effects.enqueue([effect('later:1', { kind: 'test.later' })]);
       expect(await store.effects.owed('test.later')).toBe(2);
       const { done } = collect(store, 'test.later', 2);

@@ -62,6 +62,8 @@ export async function startGatehouse(
     clock: options.clock,
     logger: createLogger('silent'),
     slackRetryConfig: { retries: 1, minTimeout: 10, maxTimeout: 10 },
+    // Owed effects are retried within the test, not minutes later.
+    storeOptions: { retry: { minMs: 20, maxMs: 200 }, pollMs: 100 },
     mailer: config.email
       ? new Mailer({
           smtpUrl: config.email.smtpUrl,

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { defineAgent } from '../../src/agents/agent.js';
 import type { Stage } from '../../src/agents/types.js';
 import { ApprovalGate } from '../../src/approvals/gate.js';
-import type { ApprovalRecord, MessageRef } from '../../src/approvals/types.js';
+import type { MessageRef } from '../../src/approvals/types.js';
 import type { Store } from '../../src/store/types.js';
 import { AgentRegistry } from '../../src/tasks/registry.js';
 import { TaskService, type TaskServiceOptions } from '../../src/tasks/service.js';
