@@ -122,6 +122,9 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     store: store.records<AlertRecord>('alerts', alertIndexes),
     effects: store.effects,
     deliveryHorizonSeconds: config.alerts.deliveryHorizonSeconds,
+    // The shared limit keeps real time; with an injected clock the in-process pacer (which follows
+    // that clock) paces alone.
+    sharedPace: deps.clock ? undefined : store.rateLimit('slack-posts', { points: 1, durationMs: 1000 }),
     slack: config.slack
       ? new SlackAlertPort({ token: config.slack.botToken, slackApiUrl: slackApiUrl(config.slack) })
       : undefined,

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock, TimerHandle } from '../clock.js';
+import type { RateLimit } from '../store/types.js';
 import {
   attempt,
   describeError,
@@ -31,6 +32,8 @@ export interface DelivererOptions {
   updateSpacingMs: number;
   /** Slack failing this long after a delivery's first failure: the alert goes by e-mail. */
   fallbackMs: number;
+  /** Posts per channel shared with every other instance (one per `slackIntervalMs`), when clustered. */
+  sharedPace?: RateLimit;
 }
 
 interface SlackItem {
@@ -156,6 +159,9 @@ export class Deliverer {
       await this.fallBack(item, 'failed', attempt(clock.now(), 'Slack is off'));
       return { type: 'skip' };
     }
+    // The pace is shared with the other instances: one post per channel per interval in all.
+    const wait = (await this.options.sharedPace?.take(`slack:${item.channel}`)) ?? 0;
+    if (wait > 0) return { type: 'pause', ms: wait };
     let message: Awaited<ReturnType<AlertSlackPort['post']>>;
     try {
       message = await slack.post(item.channel, record, item.threadTs ? { threadTs: item.threadTs } : undefined);

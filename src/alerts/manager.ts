@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { type Logger, pino } from 'pino';
 import { parseOrThrow } from '../approvals/schema.js';
 import { type Clock, systemClock } from '../clock.js';
-import type { EffectQueue, RecordStore } from '../store/types.js';
+import type { EffectQueue, RateLimit, RecordStore } from '../store/types.js';
 import { Deliverer } from './delivery.js';
 import { deliveryEffect, registerAlertDelivery } from './durable.js';
 import { AlertGroups, stateOf } from './groups.js';
@@ -26,6 +26,8 @@ export interface AlertManagerOptions {
   effects?: EffectQueue;
   /** How long an alert that reached neither Slack nor e-mail keeps being retried (default 24 h). */
   deliveryHorizonSeconds?: number;
+  /** Slack's pace shared by every instance on the store (`store.rateLimit`), so several never post together. */
+  sharedPace?: RateLimit;
   /** Without it Slack is off: alerts with no route e-mail go to the fallback e-mail list. */
   slack?: AlertSlackPort;
   /** Without it e-mail is off: no route e-mails and no fallback. */
@@ -85,6 +87,7 @@ export class AlertManager {
     store,
     effects,
     deliveryHorizonSeconds = 24 * 3600,
+    sharedPace,
     slack,
     email,
     routing,
@@ -120,6 +123,7 @@ export class AlertManager {
       updateIntervalMs,
       updateSpacingMs,
       fallbackMs: emailFallbackSeconds * 1000,
+      sharedPace,
     });
     this.durable = effects !== undefined;
     if (effects) {

@@ -1,10 +1,12 @@
 import { EventEmitter } from 'node:events';
 import Keyv from 'keyv';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
 import { systemClock } from '../clock.js';
 import { LocalEffectQueue, type OutboxTable } from './local-effects.js';
 import { checkNamespace } from './namespace.js';
 import {
   compareKeys,
+  waitOf,
   type IndexEntry,
   indexEntries,
   isAfter,
@@ -20,6 +22,8 @@ import {
   type IndexSpec,
   type Page,
   type Query,
+  type RateLimit,
+  type RateLimitOptions,
   type RecordStore,
   type Store,
   type StoredEffect,
@@ -240,6 +244,7 @@ export class MemoryStore implements Store {
   private readonly collections = new Map<string, MemoryRecordStore<Versioned>>();
   private readonly namespaces = new Map<string, Keyv>();
   private readonly changes = new EventEmitter().setMaxListeners(0);
+  private readonly limiters = new Map<string, RateLimiterMemory>();
   private readonly outbox: MemoryOutbox;
   readonly effects: LocalEffectQueue;
 
@@ -279,6 +284,16 @@ export class MemoryStore implements Store {
       this.namespaces.set(namespace, keyv);
     }
     return keyv;
+  }
+
+  rateLimit(name: string, { points, durationMs }: RateLimitOptions): RateLimit {
+    let limiter = this.limiters.get(name);
+    if (!limiter) {
+      limiter = new RateLimiterMemory({ points, duration: durationMs / 1000, keyPrefix: name });
+      this.limiters.set(name, limiter);
+    }
+    const created = limiter;
+    return { take: (key) => waitOf(created.consume(key)) };
   }
 
   async ping(): Promise<void> {}

@@ -141,3 +141,15 @@ export function uniqueEffects(effects: Effect[] | undefined): Effect[] {
   for (const effect of effects) if (!seen.has(effect.key)) seen.set(effect.key, effect);
   return [...seen.values()];
 }
+
+/** The answer of a rate-limiter-flexible `consume` (resolved or rejected) as ms to wait: 0 when allowed. */
+export async function waitOf(consume: Promise<unknown>): Promise<number> {
+  try {
+    await consume;
+    return 0;
+  } catch (rejection) {
+    const wait = (rejection as { msBeforeNext?: unknown }).msBeforeNext;
+    if (typeof wait === 'number') return Math.max(1, wait);
+    throw rejection;
+  }
+}

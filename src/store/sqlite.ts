@@ -2,11 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import Keyv from 'keyv';
+import { RateLimiterSQLite } from 'rate-limiter-flexible';
 import { systemClock } from '../clock.js';
 import { StoreError } from '../errors.js';
 import { LocalEffectQueue } from './local-effects.js';
 import { checkNamespace } from './namespace.js';
-import { indexEntries, normalizeQuery, pageOf, sortKeyOf, uniqueEffects, updateRecord } from './shared.js';
+import { indexEntries, normalizeQuery, pageOf, sortKeyOf, uniqueEffects, updateRecord, waitOf } from './shared.js';
 import { SqliteKeyvMap } from './sqlite-keyv.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
 import { migrateKeyvTable, SCHEMA } from './sqlite-schema.js';
@@ -17,6 +18,8 @@ import {
   type IndexSpec,
   type Page,
   type Query,
+  type RateLimit,
+  type RateLimitOptions,
   type RecordStore,
   type Store,
   type StoreOptions,
@@ -229,6 +232,7 @@ export class SqliteStore implements Store {
   private readonly collections = new Map<string, SqliteRecordStore<Versioned>>();
   private readonly keyvs = new Map<string, Keyv>();
   private readonly statementCache = new Map<string, Database.Statement>();
+  private readonly limiters = new Map<string, RateLimiterSQLite>();
   private readonly watchers = new Map<string, Set<WatchListener>>();
   private readonly outbox: SqliteOutbox;
   private readonly onError: (error: unknown) => void;
@@ -292,6 +296,24 @@ export class SqliteStore implements Store {
       this.keyvs.set(namespace, keyv);
     }
     return keyv;
+  }
+
+  rateLimit(name: string, { points, durationMs }: RateLimitOptions): RateLimit {
+    let limiter = this.limiters.get(name);
+    if (!limiter) {
+      // Every process on the file shares the table, so the limit holds across them.
+      limiter = new RateLimiterSQLite({
+        storeClient: this.db,
+        storeType: 'better-sqlite3',
+        tableName: 'rate_limits',
+        points,
+        duration: durationMs / 1000,
+        keyPrefix: name,
+      });
+      this.limiters.set(name, limiter);
+    }
+    const created = limiter;
+    return { take: (key) => waitOf(created.consume(key)) };
   }
 
   async ping(): Promise<void> {

@@ -158,6 +158,18 @@ export interface RecordStore<T extends Versioned> {
 /** Called with the id of a record of a watched namespace after any instance committed a change to it. */
 export type WatchListener = (id: string) => void;
 
+/** A limit shared by every instance on the store: at most `points` takes per `durationMs` for one key. */
+export interface RateLimit {
+  /** Takes a point for `key`: 0 when allowed now, otherwise how many ms to wait before trying again. */
+  take(key: string): Promise<number>;
+}
+
+/** Options of a shared rate limit. */
+export interface RateLimitOptions {
+  points: number;
+  durationMs: number;
+}
+
 /** The storage Gatehouse runs on: record collections, their effects, change notification and Keyv caches. */
 export interface Store {
   /**
@@ -175,6 +187,8 @@ export interface Store {
   watch(namespace: string, listener: WatchListener): () => void;
   /** A plain key-value namespace (caches, used links); same naming rule as `records`. */
   keyv(namespace: string): Keyv;
+  /** A rate limit named `name`, shared by every instance on this store (Slack pacing per channel). */
+  rateLimit(name: string, options: RateLimitOptions): RateLimit;
   /** Cheap liveness check. */
   ping(): Promise<void>;
   /** Stops the workers and closes every connection. */

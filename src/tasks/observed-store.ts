@@ -38,6 +38,7 @@ export function observeCheckpoints(store: Store, listener: (checkpoint: TaskChec
       return store.effects;
     },
     watch: (namespace, listener) => store.watch(namespace, listener),
+    rateLimit: (name, options) => store.rateLimit(name, options),
     keyv: (namespace) => store.keyv(namespace),
     ping: () => store.ping(),
     close: () => store.close(),

@@ -10,6 +10,7 @@ function sameData(store: MemoryStore): Store {
     records: (namespace, spec) => store.records(namespace, spec),
     effects: store.effects,
     watch: (namespace, listener) => store.watch(namespace, listener),
+    rateLimit: (name, options) => store.rateLimit(name, options),
     keyv: (namespace) => store.keyv(namespace),
     ping: () => store.ping(),
     close: async () => {},
