@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import { DEFAULT_URL, GatehouseClient, readEnv } from './client.js';
+import type { GatehouseClient } from '../client/index.js';
+import { GatehouseError } from '../errors.js';
+import { cliClient, describeClientError, readEnv } from './client.js';
 import { CliError } from './errors.js';
 
 /** Somewhere to write text: process.stdout, or a buffer in tests. */
@@ -27,8 +29,13 @@ export interface CliIo {
 /** What a command gets: its I/O with defaults filled in, and helpers to talk and answer. */
 export interface Context {
   io: Required<Omit<CliIo, 'signal'>> & { signal: AbortSignal | undefined };
-  /** A client for `--url`, else `GATEHOUSE_URL`, else the default, with `GATEHOUSE_API_TOKEN`. */
+  /**
+   * A client for `--url`, else `GATEHOUSE_URL`, else the default, with `GATEHOUSE_API_TOKEN`; its
+   * waits say on stderr when they try an unreachable server again.
+   */
   client(url: string | undefined): GatehouseClient;
+  /** An error of the client in plain words. */
+  describe(error: Error): string;
   /** One line for a person, on stderr. */
   say(line: string): void;
   /** JSON for a program, on stdout. */
@@ -48,16 +55,24 @@ export function createContext(io: CliIo): Context {
     ...io,
     signal: io.signal,
   };
+  const say = (line: string) => full.stderr.write(`${line}\n`);
+  const describe = (error: Error) =>
+    error instanceof GatehouseError
+      ? describeClientError(error, readEnv(full.env, 'GATEHOUSE_API_TOKEN') !== undefined)
+      : error.message;
   return {
     io: full,
     client: (url) =>
-      new GatehouseClient({
-        url: url ?? readEnv(full.env, 'GATEHOUSE_URL') ?? DEFAULT_URL,
-        token: readEnv(full.env, 'GATEHOUSE_API_TOKEN'),
+      cliClient(url, {
+        env: full.env,
         fetch: full.fetch,
         signal: full.signal,
+        sleep: full.sleep,
+        now: full.now,
+        onRetry: (error, delayMs) => say(`${describe(error)}; trying again in ${delayMs / 1000} s`),
       }),
-    say: (line) => full.stderr.write(`${line}\n`),
+    describe,
+    say,
     print: (value) => full.stdout.write(`${JSON.stringify(value)}\n`),
     async read(flag, path) {
       try {
