@@ -24,11 +24,15 @@ export interface CliIo {
   signal?: AbortSignal;
   /** Where `serve` looks for `.env`. */
   cwd?: string;
+  /** What `hook` reads its input from (process.stdin); none by default. */
+  stdin?: AsyncIterable<string | Uint8Array> | Iterable<string | Uint8Array>;
 }
 
 /** What a command gets: its I/O with defaults filled in, and helpers to talk and answer. */
 export interface Context {
   io: Required<Omit<CliIo, 'signal'>> & { signal: AbortSignal | undefined };
+  /** All of stdin, as text. */
+  readStdin(): Promise<string>;
   /**
    * A client for `--url`, else `GATEHOUSE_URL`, else the default, with `GATEHOUSE_API_TOKEN`; its
    * waits say on stderr when they try an unreachable server again.
@@ -52,6 +56,7 @@ export function createContext(io: CliIo): Context {
     sleep: (ms, signal) => delay(ms, undefined, { signal }),
     now: Date.now,
     cwd: '.',
+    stdin: [],
     ...io,
     signal: io.signal,
   };
@@ -73,6 +78,13 @@ export function createContext(io: CliIo): Context {
       }),
     describe,
     say,
+    async readStdin() {
+      const decoder = new TextDecoder();
+      let text = '';
+      for await (const chunk of full.stdin)
+        text += typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true });
+      return text + decoder.decode();
+    },
     print: (value) => full.stdout.write(`${JSON.stringify(value)}\n`),
     async read(flag, path) {
       try {

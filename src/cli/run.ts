@@ -5,6 +5,7 @@ import { auditCommand } from './audit.js';
 import { type CliIo, createContext } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 import { hasHelp, helpFor } from './help.js';
+import { hookCommand } from './hook.js';
 
 export type { CliIo } from './context.js';
 export { ExitCode } from './errors.js';
@@ -28,6 +29,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         return await alertCommand(ctx, rest);
       case 'audit':
         return await auditCommand(ctx, rest);
+      case 'hook':
+        return await hookCommand(ctx, rest);
       case undefined:
       case 'help':
       case '--help':
