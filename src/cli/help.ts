@@ -121,6 +121,8 @@ leaves out pass without a word. Exits 2 on any error of its own, so Claude Code 
   --approval-timeout DUR   the request's own deadline (default: the server's); with defer, long
                            enough for someone to answer before the resume $GATEHOUSE_HOOK_APPROVAL_TIMEOUT
   --requested-by NAME      who asks (default claude-code)                  $GATEHOUSE_HOOK_REQUESTED_BY
+  --callback-url URL       where the decision is POSTed, e.g. what resumes deferred runs
+                                                                           $GATEHOUSE_HOOK_CALLBACK_URL
   --url URL                Gatehouse's address (default: $GATEHOUSE_URL, else http://127.0.0.1:3000)
   GATEHOUSE_API_TOKEN      the API's bearer token, read from the environment
 `,
