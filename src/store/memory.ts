@@ -6,7 +6,6 @@ import { LocalEffectQueue, type OutboxTable } from './local-effects.js';
 import { checkNamespace } from './namespace.js';
 import {
   compareKeys,
-  waitOf,
   type IndexEntry,
   indexEntries,
   isAfter,
@@ -14,6 +13,7 @@ import {
   pageOf,
   uniqueEffects,
   updateRecord,
+  waitOf,
 } from './shared.js';
 import {
   ALL,
