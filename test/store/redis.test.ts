@@ -115,6 +115,21 @@ describe.skipIf(!reachable)('on Redis', () => {
       );
     });
 
+    it('moves index members of ids holding NUL, quotes and unicode when they are replaced', async () => {
+      const store = await open();
+      interface Tagged extends Versioned {
+        tag: string;
+      }
+      const items = store.records<Tagged>('items', { indexes: { tag: (r) => [r.tag] }, sortKey: (r) => r.tag });
+      const ids = ['a\u0000b', '"quoted" \\ back', 'ünï 🚀', '\u2028'];
+      for (const id of ids) await items.insert({ id, version: 1, tag: 'old "tag"' });
+      for (const id of ids) await items.update(id, (r) => ({ ...r, tag: 'new ✓' }));
+      expect(await items.count('tag', 'old "tag"')).toBe(0);
+      expect((await items.findBy('tag', 'new ✓')).map((r) => r.id).sort()).toEqual([...ids].sort());
+      for (const id of ids) expect(await items.delete(id)).toBe(true);
+      expect(await admin.keys(`${prefix}i:*`)).toEqual([]);
+    });
+
     it('keeps every key under its prefix, and two prefixes apart', async () => {
       const store = await open();
       await store.records<Versioned>('items').insert({ id: 'a', version: 1 });

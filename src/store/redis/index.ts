@@ -39,7 +39,10 @@ export class RedisStore implements Store, RecordHost {
     this.onError = options.onError ?? (() => {});
     this.instance = options.instance ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
     this.keys = new RedisKeys(prefix);
-    this.redis = defineScripts(new Redis(url, { lazyConnect: true, connectionName: `gatehouse:${this.instance}` }));
+    // A request fails after a few reconnect attempts rather than hanging while Redis is away.
+    this.redis = defineScripts(
+      new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 3, connectionName: `gatehouse:${this.instance}` }),
+    );
     // Subscribed connections auto-resubscribe after a reconnect (ioredis' autoResubscribe).
     this.subscriber = new Redis(url, { lazyConnect: true, connectionName: `gatehouse:${this.instance}:watch` });
     // BullMQ's workers wait on Redis indefinitely rather than failing a command after n retries.
