@@ -69,7 +69,7 @@ export class BullEffectQueue implements EffectQueue {
 
   constructor(
     private readonly redis: ScriptedRedis,
-    /** BullMQ's connection (no per-request retry limit, as its workers need); workers duplicate it for blocking reads. */
+    /** The workers' connection (no per-request retry limit, as BullMQ needs); each worker duplicates it for blocking reads. */
     private readonly bull: Redis,
     private readonly keys: RedisKeys,
     options: StoreOptions & { reconcile?: ReconcileOptions } = {},
@@ -237,7 +237,9 @@ export class BullEffectQueue implements EffectQueue {
   private queue(kind: string): Queue {
     let queue = this.queues.get(kind);
     if (!queue) {
-      queue = new Queue(queueName(kind), { connection: this.bull, prefix: this.keys.bull });
+      // Adds go over the store's connection, which fails a command after a few retries instead of
+      // holding a write while Redis is away (the reconciler adds the job later).
+      queue = new Queue(queueName(kind), { connection: this.redis, prefix: this.keys.bull });
       queue.on('error', this.onError);
       this.queues.set(kind, queue);
     }
