@@ -66,8 +66,12 @@ describe.skipIf(!reachable)('on Redis', () => {
       await store.effects.enqueue([{ key: 'lost:1', kind: 'test.lost', payload: { n: 1 } }]);
       const queue = new Queue(queueName('test.lost'), { connection: admin, prefix: store.keys.bull });
       expect(await queue.getJob(jobId('lost:1'))).toBeDefined();
+      // The key the reconciler looks for is the job's own.
+      const jobKey = `${store.keys.bull}:${queueName('test.lost')}:${jobId('lost:1')}`;
+      expect(await admin.exists(jobKey)).toBe(1);
       await queue.remove(jobId('lost:1'));
       expect(await queue.getJob(jobId('lost:1'))).toBeUndefined();
+      expect(await admin.exists(jobKey)).toBe(0);
       expect(await store.effects.owed('test.lost')).toBe(1);
 
       const ran = new Promise<StoredEffect>((resolve) => store.effects.handle('test.lost', async (e) => resolve(e)));
