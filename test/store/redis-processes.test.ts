@@ -87,7 +87,7 @@ describe.skipIf(!reachable)('Redis store across processes', () => {
       () => store.effects.owed('test.crash'),
       (n) => n === 0,
     );
-  });
+  }, 30_000);
 
   it('wakes a watcher in another process with the id of the record changed here', async () => {
     const watcher = startInstance([url, 'watch', 'items']);
@@ -100,5 +100,5 @@ describe.skipIf(!reachable)('Redis store across processes', () => {
     expect(await watcher.line((line) => line.startsWith('heard'))).toBe('heard item-1');
     await watcher.line((line) => line === 'heard item-1' && watcher.lines.filter((l) => l === line).length === 2);
     expect(watcher.lines).not.toContain('heard elsewhere');
-  });
+  }, 30_000);
 });
