@@ -134,6 +134,28 @@ describe.skipIf(!reachable)('on Redis', () => {
       expect(await admin.keys(`${prefix}i:*`)).toEqual([]);
     });
 
+    it('rebuilds the index entries of older records when a namespace is opened with another spec', async () => {
+      interface Owned extends Versioned {
+        tag: string;
+        owner: string;
+      }
+      const before = (await open()).records<Owned>('items', { indexes: { tag: (r) => [r.tag] } });
+      for (const [id, owner] of [
+        ['a', 'cy'],
+        ['b', 'ana'],
+        ['c', 'bo'],
+      ] as const) {
+        await before.insert({ id, version: 1, tag: 'x', owner });
+      }
+      const after = (await open()).records<Owned>('items', {
+        indexes: { owner: (r) => [r.owner] },
+        sortKey: (r) => r.owner,
+      });
+      expect((await after.findBy('owner', 'ana')).map((r) => r.id)).toEqual(['b']);
+      expect((await after.query({ index: '*' })).items.map((r) => r.owner)).toEqual(['ana', 'bo', 'cy']);
+      expect(await admin.exists(`${prefix}i:items:tag:x`)).toBe(0);
+    });
+
     it('keeps every key under its prefix, and two prefixes apart', async () => {
       const store = await open();
       await store.records<Versioned>('items').insert({ id: 'a', version: 1 });

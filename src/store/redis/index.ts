@@ -133,6 +133,14 @@ export class RedisStore implements Store, RecordHost {
     await this.effects.addJobs(effects, recorded);
   }
 
+  async specChanged(namespace: string, signature: string): Promise<boolean> {
+    return (await this.redis.hget(this.keys.specs, namespace)) !== signature;
+  }
+
+  async specWritten(namespace: string, signature: string): Promise<void> {
+    await this.redis.hset(this.keys.specs, namespace, signature);
+  }
+
   private heard(message: string): void {
     try {
       const [instance, namespace, id] = JSON.parse(message) as [string, string, string];

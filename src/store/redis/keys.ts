@@ -55,6 +55,11 @@ export class RedisKeys {
     return `${this.prefix}i:${namespace}:${encodeURIComponent(name)}:${value}`;
   }
 
+  /** Hash of namespace → signature of the index spec its entries were written with. */
+  get specs(): string {
+    return `${this.prefix}specs`;
+  }
+
   /** Hash of effect key → JSON of the owed effect. */
   get outbox(): string {
     return `${this.prefix}outbox`;

@@ -23,6 +23,10 @@ export interface RecordHost {
   effectArgs(effects: Effect[]): Array<string | number>;
   /** After a commit: local watchers, and jobs for the effects the write recorded. */
   committed(namespace: string, id: string, effects: Effect[], recorded: string[]): Promise<void>;
+  /** True when `signature` is not the index spec the namespace's entries were last written with. */
+  specChanged(namespace: string, signature: string): Promise<boolean>;
+  /** Records that the namespace's entries are now written with `signature`. */
+  specWritten(namespace: string, signature: string): Promise<void>;
 }
 
 const NUL = '\0';
@@ -33,6 +37,9 @@ const NUL = '\0';
  * (ties by id). Index entries are computed here and handed to the Lua scripts that write them.
  */
 export class RedisRecordStore<T extends Versioned> implements RecordStore<T> {
+  /** Settles once the stored index entries follow this spec (rebuilt first when the spec changed). */
+  private indexed: Promise<void> | null = null;
+
   constructor(
     private readonly host: RecordHost,
     private readonly namespace: string,
@@ -132,26 +139,80 @@ export class RedisRecordStore<T extends Versioned> implements RecordStore<T> {
 
   /** Version, body, index entries and change message of a record write. */
   private writeArgs(record: T): string[] {
-    const entries = indexEntries(this.spec, record).map((entry) => {
-      if (entry.sort.includes(NUL)) throw new StoreError(`${this.namespace} ${record.id}: a sort key may not hold NUL`);
-      return [this.host.keys.index(this.namespace, entry.name, entry.value), `${entry.sort}${NUL}${record.id}`];
-    });
     return [
       String(record.version),
       JSON.stringify(record),
-      JSON.stringify(entries),
+      this.entriesOf(record),
       this.host.changeMessage(this.namespace, record.id),
     ];
   }
 
+  /** The JSON list of [index key, member] a record is found under, as the scripts store it. */
+  private entriesOf(record: T): string {
+    const entries = indexEntries(this.spec, record).map((entry) => {
+      if (entry.sort.includes(NUL)) throw new StoreError(`${this.namespace} ${record.id}: a sort key may not hold NUL`);
+      return [this.host.keys.index(this.namespace, entry.name, entry.value), `${entry.sort}${NUL}${record.id}`];
+    });
+    return JSON.stringify(entries);
+  }
+
+  /**
+   * Rebuilds every record's index entries when the namespace was last written with another spec
+   * (an index added or changed by a new release), so queries never miss older records.
+   */
+  private reindexOnce(): Promise<void> {
+    this.indexed ??= this.reindexIfChanged().catch((error: unknown) => {
+      this.indexed = null;
+      throw error;
+    });
+    return this.indexed;
+  }
+
+  private async reindexIfChanged(): Promise<void> {
+    const signature = specSignature(this.spec);
+    if (!(await this.host.specChanged(this.namespace, signature))) return;
+    const { redis, keys } = this.host;
+    // Every record has a member in the ALL index, so its set names them all without a keyspace scan.
+    const all = keys.index(this.namespace, ALL, '');
+    let cursor = '0';
+    do {
+      const [next, flat] = await redis.zscan(all, cursor, 'COUNT', 500);
+      cursor = next;
+      for (let i = 0; i < flat.length; i += 2) {
+        const member = flat[i] ?? '';
+        const key = this.key(member.slice(member.indexOf(NUL) + 1));
+        const [version, body] = await redis.hmget(key, 'v', 'b');
+        if (typeof version !== 'string' || typeof body !== 'string') continue;
+        let entries: string;
+        try {
+          entries = this.entriesOf(JSON.parse(body) as T);
+        } catch {
+          // A record its spec cannot read stays reachable by id; it never stops the others.
+          continue;
+        }
+        await redis.ghReindex(key, version, entries);
+      }
+    } while (cursor !== '0');
+    await this.host.specWritten(this.namespace, signature);
+  }
+
   private async call<R>(fn: () => Promise<R>): Promise<R> {
     try {
+      await this.reindexOnce();
       return await fn();
     } catch (error) {
       if (error instanceof StoreError) throw error;
       throw new StoreError(`Redis ${this.namespace}: ${(error as Error).message}`, { cause: error });
     }
   }
+}
+
+/** What identifies a spec across processes: its index names and functions' source, and its sort key's. */
+function specSignature<T extends Versioned>(spec: IndexSpec<T> | undefined): string {
+  return JSON.stringify({
+    indexes: Object.entries(spec?.indexes ?? {}).map(([name, fn]) => [name, fn.toString()]),
+    sortKey: spec?.sortKey?.toString() ?? null,
+  });
 }
 
 const member = (cursor: Cursor) => `${cursor.sort}${NUL}${cursor.id}`;

@@ -77,6 +77,15 @@ redis.call('PUBLISH', KEYS[2], ARGV[1])
 return 1
 `;
 
+/** KEYS: record. ARGV: its version, its index entries JSON. Rewrites its index members unless it changed meanwhile. */
+const REINDEX = `${RECORD_EFFECTS}
+if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
+unindex(KEYS[1])
+redis.call('HSET', KEYS[1], 'i', ARGV[2])
+index(ARGV[2])
+return 1
+`;
+
 /** KEYS: outbox, outbox check, outbox owed. ARGV: effect count n, n × (key, kind, json), n × checkAt. */
 const ENQUEUE = `${RECORD_EFFECTS}
 local count = tonumber(ARGV[1])
@@ -116,6 +125,7 @@ export interface ScriptedRedis extends Redis {
   ghInsert(...args: Array<string | number>): Promise<[0, string] | [1, string[]]>;
   ghReplace(...args: Array<string | number>): Promise<[0] | [1, string[]]>;
   ghDelete(...args: Array<string | number>): Promise<0 | 1>;
+  ghReindex(...args: Array<string | number>): Promise<0 | 1>;
   ghEnqueue(...args: Array<string | number>): Promise<string[]>;
   ghComplete(...args: Array<string | number>): Promise<0 | 1>;
   ghPage(...args: Array<string | number>): Promise<string[]>;
@@ -126,6 +136,7 @@ export function defineScripts(redis: Redis): ScriptedRedis {
   redis.defineCommand('ghInsert', { numberOfKeys: 5, lua: INSERT });
   redis.defineCommand('ghReplace', { numberOfKeys: 5, lua: REPLACE });
   redis.defineCommand('ghDelete', { numberOfKeys: 2, lua: DELETE });
+  redis.defineCommand('ghReindex', { numberOfKeys: 1, lua: REINDEX });
   redis.defineCommand('ghEnqueue', { numberOfKeys: 3, lua: ENQUEUE });
   redis.defineCommand('ghComplete', { numberOfKeys: 3, lua: COMPLETE });
   redis.defineCommand('ghPage', { numberOfKeys: 1, lua: PAGE });
