@@ -42,11 +42,15 @@ export async function benchRedisStore(check: Check): Promise<void> {
   try {
     const other = await writeToWatch(writer, watcher, 'other');
     const same = await writeToWatch(writer, writer, 'same');
-    const late = await lateness(writer, watcher);
+    const late = await lateness(writer, watcher, 'live');
+    // The recording instance closes right after its writes (as if it crashed): BullMQ's delay alone.
+    const gone = await RedisStore.open(url);
+    const orphaned = await lateness(gone, watcher, 'gone', () => gone.close());
     for (const [name, r] of [
       ['write → watch, other instance', other],
       ['write → watch, same instance', same],
       ['effect lateness (run time → handler)', late],
+      ['  … recording instance gone', orphaned],
     ] as const) {
       console.log(`  ${name.padEnd(38)} n=${r.n}  p50 ${ms(r.p50)}  p99 ${ms(r.p99)}  max ${ms(r.max)}`);
     }
@@ -76,30 +80,35 @@ async function writeToWatch(writer: RedisStore, watcher: RedisStore, label: stri
   return summarize(latencies);
 }
 
-/** Effects recorded by one instance, due over a few seconds, run by the other's BullMQ workers. */
-async function lateness(writer: RedisStore, worker: RedisStore) {
+/**
+ * Effects recorded by one instance, due over a few seconds, run by the other's BullMQ workers;
+ * `recorded` runs once they are all recorded.
+ */
+async function lateness(writer: RedisStore, worker: RedisStore, label: string, recorded?: () => Promise<void>) {
   const late: number[] = [];
+  const kind = `bench.timed-${label}`;
   const done = new Promise<void>((resolve) => {
-    worker.effects.handle('bench.timed', async (effect) => {
+    worker.effects.handle(kind, async (effect) => {
       late.push(Date.now() - effect.runAt);
       if (late.length === EFFECTS) resolve();
     });
   });
   await worker.effects.start();
   const start = Date.now() + 1000;
-  const docs = writer.records<Versioned>('bench-effects');
+  const docs = writer.records<Versioned>(`bench-effects-${label}`);
   await Promise.all(
     Array.from({ length: EFFECTS }, (_, i) =>
       docs.insert({ id: `e-${i}`, version: 1 }, [
         {
-          key: `timed:${i}`,
-          kind: 'bench.timed',
+          key: `timed:${label}:${i}`,
+          kind,
           payload: {},
           runAt: start + Math.round(Math.random() * EFFECT_SPREAD_MS),
         },
       ]),
     ),
   );
+  await recorded?.();
   await done;
   return summarize(late);
 }

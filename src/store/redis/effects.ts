@@ -12,6 +12,7 @@ import {
 } from '../types.js';
 import { jobId, queueName, type RedisKeys } from './keys.js';
 import type { ScriptedRedis } from './scripts.js';
+import { DelayedWake } from './wake.js';
 
 /** How the reconciler looks for owed effects whose BullMQ job is missing. */
 export interface ReconcileOptions {
@@ -66,6 +67,7 @@ export class BullEffectQueue implements EffectQueue {
   private stopped = false;
   private timer: NodeJS.Timeout | undefined;
   private reconciling: Promise<void> | null = null;
+  private readonly wake = new DelayedWake();
 
   constructor(
     private readonly redis: ScriptedRedis,
@@ -139,7 +141,11 @@ export class BullEffectQueue implements EffectQueue {
     try {
       await Promise.all(
         [...byKind].map(([kind, owed]) =>
-          this.queue(kind).addBulk(owed.map((effect) => this.job(effect.kind, effect.key, effect.runAt ?? now))),
+          this.queue(kind)
+            .addBulk(owed.map((effect) => this.job(effect.kind, effect.key, effect.runAt ?? now)))
+            .then(() => {
+              for (const effect of owed) this.wake.arm(this.queue(kind), jobId(effect.key), effect.runAt ?? now);
+            }),
         ),
       );
     } catch (error) {
@@ -160,6 +166,7 @@ export class BullEffectQueue implements EffectQueue {
     if (this.stopped) return;
     this.stopped = true;
     clearTimeout(this.timer);
+    this.wake.stop();
     await this.reconciling;
     await Promise.all([...this.workers.values()].map((worker) => worker.close()));
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
@@ -260,7 +267,13 @@ export class BullEffectQueue implements EffectQueue {
       lockDuration: this.leaseMs,
       stalledInterval: this.leaseMs,
       maxStalledCount: MAX_STALLED,
-      settings: { backoffStrategy: (attemptsMade: number) => backoffMs(attemptsMade, this.retry) },
+      settings: {
+        backoffStrategy: (attemptsMade: number, _type?: string, _error?: Error, job?: { id?: string }) => {
+          const delay = backoffMs(attemptsMade, this.retry);
+          this.wake.arm(this.queue(kind), job?.id, Date.now() + delay);
+          return delay;
+        },
+      },
     });
     worker.on('error', this.onError);
     this.workers.set(kind, worker);
@@ -280,6 +293,7 @@ export class BullEffectQueue implements EffectQueue {
     } catch (error) {
       if (!(error instanceof RetryLater)) throw error;
       await job.moveToDelayed(Date.now() + error.delayMs, token);
+      this.wake.arm(this.queue(kind), job.id, Date.now() + error.delayMs);
       throw new DelayedError();
     }
     await this.redis.ghComplete(keys.outbox, keys.outboxCheck, keys.outboxOwed, entry.key, entry.kind);
