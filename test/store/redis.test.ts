@@ -119,6 +119,33 @@ describe.skipIf(!reachable)('on Redis', () => {
       );
     });
 
+    it('writes, runs effects and hears changes again after Redis dropped every connection it had', async () => {
+      const [store, other] = [await open(), await open()];
+      const ran = new Promise<StoredEffect>((resolve) => store.effects.handle('test.after', async (e) => resolve(e)));
+      await store.effects.start();
+      const heard: string[] = [];
+      store.watch('items', (id) => heard.push(id));
+      const lines = ((await admin.client('LIST')) as string).split('\n');
+      // The store's, the watch and the jobs connections, and the worker's blocking one (BullMQ names it).
+      const ours = lines.filter(
+        (line) => line.includes(`name=gatehouse:${store.instance}`) || line.includes(`name=${store.keys.bull}:`),
+      );
+      expect(ours.length).toBeGreaterThanOrEqual(4);
+      for (const line of ours) await admin.client('KILL', 'ID', /\bid=(\d+)/.exec(line)?.[1] ?? '');
+
+      expect((await store.records<Versioned>('items').insert({ id: 'mine', version: 1 })).created).toBe(true);
+      await other.effects.enqueue([{ key: 'after', kind: 'test.after', payload: {} }]);
+      expect((await ran).key).toBe('after');
+      let n = 0;
+      await eventually(
+        async () => {
+          await other.records<Versioned>('items').insert({ id: `theirs-${n++}`, version: 1 });
+          return heard.filter((id) => id.startsWith('theirs-')).length;
+        },
+        (count) => count > 0,
+      );
+    });
+
     it('moves index members of ids holding NUL, quotes and unicode when they are replaced', async () => {
       const store = await open();
       interface Tagged extends Versioned {

@@ -157,7 +157,8 @@ export class BullEffectQueue implements EffectQueue {
   async start(): Promise<void> {
     if (this.stopped || this.started) return;
     this.started = true;
-    for (const kind of this.kinds.keys()) this.startWorker(kind);
+    // Resolves once every worker's connections are up, so `running` means they take work.
+    await Promise.all([...this.kinds.keys()].map((kind) => this.startWorker(kind).waitUntilReady()));
     await this.reconcile();
     this.schedule();
   }
@@ -253,12 +254,12 @@ export class BullEffectQueue implements EffectQueue {
     return queue;
   }
 
-  private startWorker(kind: string): void {
+  private startWorker(kind: string): Worker {
     const existing = this.workers.get(kind);
     const concurrency = this.kinds.get(kind)?.concurrency ?? DEFAULT_CONCURRENCY;
     if (existing) {
       existing.concurrency = concurrency;
-      return;
+      return existing;
     }
     const worker = new Worker(queueName(kind), (job, token) => this.process(kind, job, token), {
       connection: this.bull,
@@ -277,6 +278,7 @@ export class BullEffectQueue implements EffectQueue {
     });
     worker.on('error', this.onError);
     this.workers.set(kind, worker);
+    return worker;
   }
 
   private async process(kind: string, job: Job<{ key: string }>, token: string | undefined): Promise<void> {

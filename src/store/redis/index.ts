@@ -117,7 +117,12 @@ export class RedisStore implements Store, RecordHost {
     if (this.closed) return;
     this.closed = true;
     await this.effects.stop();
-    await Promise.allSettled([this.redis.quit(), this.subscriber.quit(), this.bull.quit()]);
+    // QUIT lets replies in flight arrive; a connection that is not up is just dropped (QUIT would wait for it).
+    await Promise.allSettled(
+      [this.redis, this.subscriber, this.bull].map((connection) =>
+        connection.status === 'ready' ? connection.quit() : connection.disconnect(),
+      ),
+    );
   }
 
   changeMessage(namespace: string, id: string): string {
