@@ -1,6 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.js';
 import { ConfigError, StoreError } from '../../src/errors.js';
 import { createStore } from '../../src/store/index.js';
 import { RedisStore } from '../../src/store/redis/index.js';
@@ -197,16 +198,22 @@ describe.skipIf(!reachable)('on Redis', () => {
       expect(await elsewhere.effects.owed()).toBe(0);
     });
   });
+});
 
-  describe('opening', () => {
-    it('fails with a StoreError when Redis does not answer', async () => {
-      await expect(RedisStore.open('redis://127.0.0.1:1')).rejects.toThrow(StoreError);
-    });
+describe('opening a Redis store', () => {
+  it('fails with a StoreError when Redis does not answer', async () => {
+    await expect(RedisStore.open('redis://127.0.0.1:1')).rejects.toThrow(StoreError);
+  });
 
-    it('refuses a prefix that is not a plain name, naming STORE_URL', async () => {
-      const opening = createStore('redis://127.0.0.1:6379?prefix=a*b');
-      await expect(opening).rejects.toBeInstanceOf(ConfigError);
-      await expect(opening).rejects.toMatchObject({ issues: [{ field: 'STORE_URL' }] });
-    });
+  it('refuses a prefix that is not a plain name, naming STORE_URL', async () => {
+    const opening = createStore('redis://127.0.0.1:1?prefix=a*b');
+    await expect(opening).rejects.toBeInstanceOf(ConfigError);
+    await expect(opening).rejects.toMatchObject({ issues: [{ field: 'STORE_URL' }] });
+  });
+
+  it('is a STORE_URL the configuration accepts', () => {
+    expect(loadConfig({ STORE_URL: 'redis://10.0.0.5:6379/2?prefix=team' }).storeUrl).toBe(
+      'redis://10.0.0.5:6379/2?prefix=team',
+    );
   });
 });
