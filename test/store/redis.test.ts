@@ -85,6 +85,42 @@ describe.skipIf(!reachable)('on Redis', () => {
       await queue.close();
     });
 
+    it('runs each effect once while reconcilers on two instances race the commits and the workers', async () => {
+      const reconcile = { everyMs: 5, graceMs: 0 };
+      const [first, second] = [await open({ reconcile }), await open({ reconcile })];
+      const counts = new Map<string, number>();
+      const all = new Promise<void>((resolve) => {
+        for (const store of [first, second]) {
+          store.effects.handle('test.raced', async (effect) => {
+            counts.set(effect.key, (counts.get(effect.key) ?? 0) + 1);
+            if ([...counts.values()].reduce((a, b) => a + b, 0) === 100) resolve();
+          });
+        }
+      });
+      await Promise.all([first.effects.start(), second.effects.start()]);
+      const docs = first.records<Versioned>('docs');
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          docs.insert({ id: `d${i}`, version: 1 }, [{ key: `raced:${i}`, kind: 'test.raced', payload: {} }]),
+        ),
+      );
+      await all;
+      await eventually(
+        () => first.effects.owed(),
+        (n) => n === 0,
+      );
+      // Reconcilers that ran after the last effect finished find nothing to add again, and any
+      // duplicate job would have run by the time the queue is empty.
+      await Promise.all([first.effects.reconcile(), second.effects.reconcile()]);
+      const queue = new Queue(queueName('test.raced'), { connection: admin, prefix: first.keys.bull });
+      const left = async () =>
+        Object.values(await queue.getJobCounts('wait', 'active', 'delayed')).reduce((a, b) => a + b);
+      await eventually(left, (n) => n === 0);
+      await queue.close();
+      expect(counts.size).toBe(100);
+      expect([...counts.values()].filter((n) => n !== 1)).toEqual([]);
+    });
+
     it('does not count a RetryLater as a failed attempt', async () => {
       const store = await open();
       const seen: StoredEffect[] = [];
