@@ -8,7 +8,7 @@ const URL_BASE = process.env.BENCH_REDIS_URL ?? process.env.TEST_REDIS_URL ?? 'r
 const WRITES = Number(process.env.BENCH_REDIS_WRITES ?? 500);
 const EFFECTS = Number(process.env.BENCH_REDIS_EFFECTS ?? 500);
 /** Effects are due over this window, so workers meet them one by one rather than all at once. */
-const EFFECT_SPREAD_MS = 3000;
+const EFFECT_SPREAD_MS = 10_000;
 
 type Check = (target: string, ok: boolean) => void;
 
@@ -94,7 +94,7 @@ async function lateness(writer: RedisStore, worker: RedisStore, label: string, r
     });
   });
   await worker.effects.start();
-  const start = Date.now() + 1000;
+  const start = Date.now() + 5000;
   const docs = writer.records<Versioned>(`bench-effects-${label}`);
   await Promise.all(
     Array.from({ length: EFFECTS }, (_, i) =>
