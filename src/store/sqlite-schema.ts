@@ -2,7 +2,8 @@ import type Database from 'better-sqlite3';
 
 /**
  * Records in a real table (queried through `record_index`, never through JSON functions on the
- * body), the outbox of owed effects, change rows for other processes' watchers, and Keyv values.
+ * body), the outbox of owed effects, change rows for other processes' watchers, Keyv values, and
+ * rate-limiter-flexible's table (its own layout, created here so it exists before the first take).
  */
 export const SCHEMA = `
 CREATE TABLE IF NOT EXISTS records (
@@ -23,6 +24,7 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (kind, run_at);
 CREATE TABLE IF NOT EXISTS changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, ns TEXT NOT NULL, id TEXT NOT NULL, at INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS changes_at ON changes (at);
+CREATE TABLE IF NOT EXISTS rate_limits (key TEXT PRIMARY KEY, points INTEGER NOT NULL DEFAULT 0, expire INTEGER);
 CREATE TABLE IF NOT EXISTS kv (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (ns, key)) WITHOUT ROWID;
 `;
 

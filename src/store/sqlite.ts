@@ -306,6 +306,7 @@ export class SqliteStore implements Store {
         storeClient: this.db,
         storeType: 'better-sqlite3',
         tableName: 'rate_limits',
+        tableCreated: true,
         points,
         duration: durationMs / 1000,
         keyPrefix: name,

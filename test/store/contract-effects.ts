@@ -138,5 +138,16 @@ export function effectsContract(current: () => { store: Store; opened: OpenedSto
       expect(counts.size).toBe(60);
       expect([...counts.values()].every((n) => n === 1)).toBe(true);
     });
+
+    it('shares a rate limit between instances: one take per key and window in all', async () => {
+      const { store, opened } = current();
+      const others = opened.another ? [await opened.another()] : [];
+      const limits = [store, ...others].map((s) => s.rateLimit('test-pace', { points: 1, durationMs: 1000 }));
+      expect(await limits[0]!.take('slack:C1')).toBe(0);
+      const again = await limits[limits.length - 1]!.take('slack:C1');
+      expect(again).toBeGreaterThan(0);
+      expect(again).toBeLessThanOrEqual(1000);
+      expect(await limits[0]!.take('slack:C2')).toBe(0);
+    });
   });
 }
