@@ -30,6 +30,8 @@ export function registerStoreBackend(scheme: string, load: () => Promise<StoreOp
   openers.set(scheme, load);
 }
 
+registerStoreBackend('postgres', () => import('./postgres/index.js').then((m) => m.open));
+
 /**
  * Opens the store named by `STORE_URL`: `sqlite://path` (default), `memory://`, or a registered
  * backend (`postgres://…`, `redis://…`).
