@@ -3,7 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConfigError, StoreError } from '../../src/errors.js';
 import { createStore } from '../../src/store/index.js';
 import { PostgresStore } from '../../src/store/postgres/index.js';
-import type { Store, StoreOptions, Versioned } from '../../src/store/types.js';
+import { ALL, type Store, type StoreOptions, type Versioned } from '../../src/store/types.js';
 import { eventually } from '../support/eventually.js';
 import { dropSchema, freshSchema, POSTGRES_URL, postgresAvailable, schemaUrl } from '../support/postgres.js';
 import { storeContract } from './contract.js';
@@ -91,6 +91,46 @@ describe.skipIf(!available)('PostgreSQL', () => {
       const winners = attempts.filter((_, i) => results[i]);
       expect(winners).toHaveLength(1);
       expect(await second.get('req-1')).toEqual(winners[0]);
+    });
+
+    it('writes nothing when an effect of the write cannot be recorded', async () => {
+      const store = await open();
+      const docs = store.records<Doc>('approvals');
+      // jsonb (pg-boss's job data) refuses \u0000: the job fails inside the record's transaction.
+      const bad = { key: 'bad:1', kind: 'test.bad', payload: { text: 'nul \u0000 here' } };
+      await expect(docs.insert({ id: 'a', version: 1, owner: 'ana' }, [bad])).rejects.toBeInstanceOf(StoreError);
+      expect(await docs.get('a')).toBeUndefined();
+      expect(await docs.count(ALL)).toBe(0);
+      expect(await store.effects.owed()).toBe(0);
+      // The key was rolled back with the rest, so a good write may record it.
+      await docs.insert({ id: 'a', version: 1, owner: 'ana' }, [{ ...bad, payload: { text: 'fine' } }]);
+      expect(await store.effects.owed('test.bad')).toBe(1);
+    });
+
+    it('never runs a completed effect again when its key is enqueued later', async () => {
+      const store = await open();
+      const ran: string[] = [];
+      store.effects.handle(
+        'test.once',
+        async (effect) => {
+          ran.push(effect.key);
+        },
+        { concurrency: 1 },
+      );
+      await store.effects.start();
+      await store.effects.enqueue([{ key: 'once', kind: 'test.once', payload: {} }]);
+      await eventually(
+        () => store.effects.owed('test.once'),
+        (n) => n === 0 && ran.length === 1,
+      );
+      await store.effects.enqueue([{ key: 'once', kind: 'test.once', payload: {} }]);
+      await store.effects.enqueue([{ key: 'marker', kind: 'test.once', payload: {} }]);
+      // One at a time, oldest first: a second run of `once` would come before the marker.
+      await eventually(
+        async () => ran,
+        (keys) => keys.includes('marker'),
+      );
+      expect(ran).toEqual(['once', 'marker']);
     });
 
     it('re-LISTENs after its connection dropped and replays the changes written meanwhile', async () => {
