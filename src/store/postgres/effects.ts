@@ -49,6 +49,7 @@ const RETRY_FOREVER = 1_000_000_000;
 const RETENTION_DAYS = 3650;
 /** Timers fire this much after a run time, so the database's `start_after < now()` already holds. */
 const WAKE_MARGIN_MS = 5;
+const WAKE_SLOT_MS = 10;
 /** At most this many wake-up timers per instance; later run times are found by polling. */
 const MAX_TIMERS = 10_000;
 const STOP_TIMEOUT_MS = 30_000;
@@ -200,17 +201,21 @@ export class PgBossEffectQueue implements EffectQueue {
     for (const [kind, runAt] of wakes) {
       const entry = this.kinds.get(kind);
       if (!entry) continue;
-      const delay = runAt - Date.now();
-      if (delay <= 0) {
+      if (runAt <= Date.now()) {
         this.notify(entry);
         continue;
       }
-      const slot = `${kind}\n${Math.ceil(runAt / 10)}`;
+      // One timer per kind and 10 ms slot, firing at the slot's end: every run time in it is due by then.
+      const end = Math.ceil(runAt / WAKE_SLOT_MS) * WAKE_SLOT_MS;
+      const slot = `${kind}\n${end}`;
       if (this.timers.has(slot) || this.timers.size >= MAX_TIMERS) continue;
-      const timer = setTimeout(() => {
-        this.timers.delete(slot);
-        if (this.running) this.notify(entry);
-      }, delay + WAKE_MARGIN_MS);
+      const timer = setTimeout(
+        () => {
+          this.timers.delete(slot);
+          if (this.running) this.notify(entry);
+        },
+        end - Date.now() + WAKE_MARGIN_MS,
+      );
       timer.unref();
       this.timers.set(slot, timer);
     }
