@@ -103,7 +103,12 @@ const schema = z
     PUBLIC_URL: optional(httpUrl),
     LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])).default('info'),
     STORE_URL: optional(
-      z.string().regex(/^(sqlite|memory):\/\//, 'expected sqlite://path/to/file.sqlite (or memory:// for tests)'),
+      z
+        .string()
+        .regex(
+          /^(sqlite|memory|postgres|postgresql):\/\//,
+          'expected sqlite://path/to/file.sqlite, postgres://… (or memory:// for tests)',
+        ),
     ).default('sqlite://data/gatehouse.sqlite'),
     GATEHOUSE_API_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
     CALLBACK_SECRET: optional(z.string().min(16, 'must be at least 16 characters')),

@@ -133,6 +133,32 @@ describe.skipIf(!available)('PostgreSQL', () => {
       expect(ran).toEqual(['once', 'marker']);
     });
 
+    it('stops after the handler running now returned, and leaves its effect done', async () => {
+      const store = await open();
+      let release = () => {};
+      const started = new Promise<void>((resolve) => {
+        store.effects.handle('test.slow', async () => {
+          resolve();
+          await new Promise<void>((done) => {
+            release = done;
+          });
+        });
+      });
+      await store.effects.start();
+      await store.effects.enqueue([{ key: 'slow', kind: 'test.slow', payload: {} }]);
+      await started;
+      let stopped = false;
+      const stopping = store.effects.stop().then(() => {
+        stopped = true;
+      });
+      await store.ping();
+      expect(stopped).toBe(false);
+      expect(store.effects.running).toBe(false);
+      release();
+      await stopping;
+      expect(await store.effects.owed('test.slow')).toBe(0);
+    });
+
     it('re-LISTENs after its connection dropped and replays the changes written meanwhile', async () => {
       const proxy = await TcpProxy.start(new URL(POSTGRES_URL));
       try {

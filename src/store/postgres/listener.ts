@@ -31,21 +31,11 @@ export class ChangeListener {
     await this.connect();
   }
 
-  /** The backend pid of the LISTEN session (tests terminate it to simulate a dropped connection). */
-  async backendPid(): Promise<number> {
-    const { rows } = await (this.client ?? this.fail()).query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
-    return rows[0]?.pid ?? 0;
-  }
-
   async close(): Promise<void> {
     this.abort.abort();
     const client = this.client;
     this.client = undefined;
     await client?.end().catch(() => {});
-  }
-
-  private fail(): never {
-    throw new Error('the LISTEN connection is down');
   }
 
   private async connect(): Promise<void> {

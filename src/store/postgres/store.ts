@@ -160,11 +160,6 @@ export class PostgresStore implements Store, RecordHost {
     await this.pool.end();
   }
 
-  /** The backend pid of the LISTEN connection (tests end it to see a reconnect). */
-  listenerPid(): Promise<number> {
-    return this.listener.backendPid();
-  }
-
   async transaction<R>(fn: (client: pg.PoolClient) => Promise<R>): Promise<R> {
     const client = await this.pool.connect();
     let broken = false;
