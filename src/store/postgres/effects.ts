@@ -75,8 +75,14 @@ function onClient(client: PoolClient): PgBoss.Db {
  * completes its job and sends the next run (`runs + 1`, at the backoff or `RetryLater` delay) in one
  * transaction; pg-boss's own retry covers a run whose worker died: the job expires after the lease
  * (`expireInSeconds`), pg-boss's maintenance fails it, and any instance's worker takes the retry.
- * Workers poll every `pollMs` (at least 0.5 s) and are woken earlier by NOTIFY and by timers at the
- * run times this instance heard of.
+ * Workers poll every `pollMs` (pg-boss's floor is 0.5 s) and are woken earlier by NOTIFY and by
+ * timers at the run times this instance heard of. So an effect starts a few ms after its run time when
+ * this instance wrote it or heard its NOTIFY; within one polling interval when it did not (written while
+ * its LISTEN connection was down, or before it started); and one whose worker died after the lease,
+ * pg-boss's maintenance round (at most half the lease, 1–60 s), the 1 s retry delay and one poll.
+ * Run times and leases are the database's clock (`StoreOptions.clock` only stamps `createdAt` and
+ * default run times), and a handler still running at the end of its lease is failed by pg-boss and
+ * may then run twice — as with every backend, handlers are idempotent.
  */
 export class PgBossEffectQueue implements EffectQueue {
   private readonly kinds = new Map<string, Kind>();
