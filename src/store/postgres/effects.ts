@@ -1,7 +1,6 @@
 import pRetry from 'p-retry';
 import type { Pool, PoolClient } from 'pg';
 import type PgBoss from 'pg-boss';
-import { v5 as uuidv5 } from 'uuid';
 import type { Clock } from '../../clock.js';
 import { backoffMs } from '../shared.js';
 import {
@@ -13,26 +12,14 @@ import {
   type StoredEffect,
   type StoreOptions,
 } from '../types.js';
-
-/** An effect of `kind` due at `runAt` (epoch ms): what instances tell each other to wake their workers. */
-export type Wake = [kind: string, runAt: number];
+import { isDeadlock, type JobData, jobId, jobOptions, onClient, type Wake } from './jobs.js';
+import { WakeTimers } from './wake-timers.js';
 
 /** What the queue needs from its store: transactions on the shared pool, and NOTIFY inside them. */
 export interface EffectWriter {
   transaction<R>(fn: (client: PoolClient) => Promise<R>): Promise<R>;
   /** Inside a transaction: tells the other instances which effects became due (delivered on commit). */
   announce(client: PoolClient, wakes: Wake[]): Promise<void>;
-}
-
-/** An effect as a pg-boss job carries it. `runs` counts the jobs of this key so far (it names the next one). */
-interface JobData {
-  key: string;
-  payload: Record<string, unknown>;
-  runAt: number;
-  createdAt: number;
-  attempts: number;
-  lastError: string | null;
-  runs: number;
 }
 
 interface Kind {
@@ -43,30 +30,7 @@ interface Kind {
 }
 
 const DEFAULT_CONCURRENCY = 8;
-/** pg-boss retries a job this often (in effect: until it is done) when its lease expired or a retry could not be recorded. */
-const RETRY_FOREVER = 1_000_000_000;
-/** Jobs never started are archived after their retention; owed work must outlive any outage. */
-const RETENTION_DAYS = 3650;
-/** Timers fire this much after a run time, so the database's `start_after < now()` already holds. */
-const WAKE_MARGIN_MS = 5;
-const WAKE_SLOT_MS = 10;
-/** At most this many wake-up timers per instance; later run times are found by polling. */
-const MAX_TIMERS = 10_000;
 const STOP_TIMEOUT_MS = 30_000;
-/** PostgreSQL's SQLSTATE for a deadlock. */
-const DEADLOCK = '40P01';
-/** Namespace of the job ids: uuid v5 of `<effect key>#<run>`, so each run of an effect is sent once. */
-const JOB_ID_NAMESPACE = uuidv5('https://gatehouse.dev/effects', uuidv5.URL);
-
-/** The job id of run `runs` of the effect `key` (deterministic, so a repeated send is a no-op). */
-export function jobId(key: string, runs: number): string {
-  return uuidv5(`${key}#${runs}`, JOB_ID_NAMESPACE);
-}
-
-/** pg-boss's `db` option: its SQL runs on our transaction's client. */
-function onClient(client: PoolClient): PgBoss.Db {
-  return { executeSql: (text, values) => client.query(text, values) };
-}
 
 /**
  * Effects on pg-boss, one queue per kind. An effect's key is recorded in `effect_keys` in the same
@@ -87,7 +51,7 @@ function onClient(client: PoolClient): PgBoss.Db {
 export class PgBossEffectQueue implements EffectQueue {
   private readonly kinds = new Map<string, Kind>();
   private readonly queues = new Map<string, Promise<void>>();
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new WakeTimers();
   private readonly clock: Clock;
   private readonly retry: StoreOptions['retry'];
   private readonly onError: (error: unknown) => void;
@@ -107,13 +71,7 @@ export class PgBossEffectQueue implements EffectQueue {
     this.retry = options.retry;
     this.onError = options.onError ?? (() => {});
     this.pollSeconds = Math.max(0.5, (options.pollMs ?? 1000) / 1000);
-    this.jobOptions = {
-      expireInSeconds: Math.max(1, Math.ceil((options.leaseMs ?? 60_000) / 1000)),
-      retryLimit: RETRY_FOREVER,
-      retryDelay: 1,
-      retryBackoff: false,
-      retentionDays: RETENTION_DAYS,
-    };
+    this.jobOptions = jobOptions(options.leaseMs ?? 60_000);
   }
 
   get running(): boolean {
@@ -149,7 +107,6 @@ export class PgBossEffectQueue implements EffectQueue {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    for (const timer of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
     // Waits for the handlers running now; pg-boss fails what is still active at the timeout, to be retried.
     await this.boss.stop({ graceful: true, wait: true, close: false, timeout: STOP_TIMEOUT_MS });
@@ -211,19 +168,9 @@ export class PgBossEffectQueue implements EffectQueue {
         this.notify(entry);
         continue;
       }
-      // One timer per kind and 10 ms slot, firing at the slot's end: every run time in it is due by then.
-      const end = Math.ceil(runAt / WAKE_SLOT_MS) * WAKE_SLOT_MS;
-      const slot = `${kind}\n${end}`;
-      if (this.timers.has(slot) || this.timers.size >= MAX_TIMERS) continue;
-      const timer = setTimeout(
-        () => {
-          this.timers.delete(slot);
-          if (this.running) this.notify(entry);
-        },
-        end - Date.now() + WAKE_MARGIN_MS,
-      );
-      timer.unref();
-      this.timers.set(slot, timer);
+      this.timers.at(kind, runAt, () => {
+        if (this.running) this.notify(entry);
+      });
     }
   }
 
@@ -258,7 +205,7 @@ export class PgBossEffectQueue implements EffectQueue {
           // Two instances creating queues at once deadlock inside pg-boss's DDL; the one PostgreSQL aborted tries again.
           retries: 5,
           minTimeout: 20,
-          shouldRetry: ({ error }) => (error as { code?: string }).code === DEADLOCK,
+          shouldRetry: ({ error }) => isDeadlock(error),
         },
       );
       created.catch(() => this.queues.delete(kind));
