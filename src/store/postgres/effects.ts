@@ -222,7 +222,11 @@ export class PgBossEffectQueue implements EffectQueue {
         this.boss.work<JobData>(
           kind,
           { batchSize: entry.concurrency, pollingIntervalSeconds: this.pollSeconds },
-          (jobs) => Promise.all(jobs.map((job) => this.run(kind, job))),
+          async (jobs) => {
+            await Promise.all(jobs.map((job) => this.run(kind, job)));
+            // pg-boss waits a polling interval even after a full batch; more may be due (a backlog after a crash).
+            if (jobs.length > 0) this.notify(entry);
+          },
         ),
       );
       entry.worker.then(

@@ -205,20 +205,21 @@ export class PostgresStore implements Store, RecordHost {
     await client.query('SELECT pg_notify($1, $2)', [this.channel, payload]);
   }
 
+  /** A NOTIFY from any instance; a payload this version cannot read is reported, never thrown into pg's event loop. */
   private heard(payload: string): void {
-    let message: Message;
     try {
-      message = JSON.parse(payload) as Message;
+      const message = JSON.parse(payload) as Message;
+      // This instance told its own watchers and workers when it committed.
+      if (message.i === this.instance) return;
+      if (typeof message.n === 'string' && typeof message.d === 'string' && this.watchers.has(message.n)) {
+        this.notify(message.n, message.d);
+      }
+      if (Array.isArray(message.e)) {
+        this.effects.wake(message.e.filter((wake) => typeof wake?.[0] === 'string' && Number.isFinite(wake[1])));
+      }
     } catch (error) {
       this.onError(error);
-      return;
     }
-    // This instance told its own watchers and workers when it committed.
-    if (message.i === this.instance) return;
-    if (message.n !== undefined && message.d !== undefined && this.watchers.has(message.n)) {
-      this.notify(message.n, message.d);
-    }
-    if (message.e) this.effects.wake(message.e);
   }
 
   /**
