@@ -68,6 +68,31 @@ describe.skipIf(!available)('PostgreSQL', () => {
       expect(await other.records<Doc>('approvals').get('a')).toEqual({ id: 'a', version: 1, owner: 'ana' });
     });
 
+    it('opens three instances at once on a schema that does not exist yet', async () => {
+      const [a, b, c] = await Promise.all([open(), open(), open()]);
+      if (!a || !b || !c) throw new Error('expected three stores');
+      const ran: string[] = [];
+      for (const store of [a, b, c]) {
+        store.effects.handle('test.boot', async (effect) => {
+          ran.push(effect.key);
+        });
+      }
+      await Promise.all([a, b, c].map((store) => store.effects.start()));
+      await a
+        .records<Doc>('approvals')
+        .insert({ id: 'a', version: 1, owner: 'ana' }, [{ key: 'boot:a', kind: 'test.boot', payload: {} }]);
+      expect(await c.records<Doc>('approvals').get('a')).toEqual({ id: 'a', version: 1, owner: 'ana' });
+      await eventually(
+        async () => ran,
+        (keys) => keys.length === 1,
+      );
+      await eventually(
+        () => b.effects.owed(),
+        (n) => n === 0,
+      );
+      expect(ran).toEqual(['boot:a']);
+    });
+
     it('refuses a schema name pg-boss would fold or reject, naming STORE_URL', async () => {
       for (const name of ['Upper', '1st', 'semi;colon', 'x'.repeat(51)]) {
         const opening = createStore(schemaUrl(name), OPTIONS);
