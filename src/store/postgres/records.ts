@@ -19,8 +19,15 @@ export interface RecordHost {
   transaction<R>(fn: (client: PoolClient) => Promise<R>): Promise<R>;
   /** Before a write's transaction (pg-boss queues of the effects' kinds). */
   prepare(effects: Effect[] | undefined): Promise<void>;
-  /** Inside a write's transaction: records its effects and NOTIFYs the other instances; returns what to run after commit. */
-  written(client: PoolClient, namespace: string, id: string, effects: Effect[]): Promise<() => void>;
+  /** Inside a write's transaction: records its effects; returns the NOTIFY to send with it and what to run after commit. */
+  written(client: PoolClient, namespace: string, id: string, effects: Effect[]): Promise<Written>;
+}
+
+/** A write's NOTIFY (delivered when its transaction commits; null payload: none) and what follows the commit locally. */
+export interface Written {
+  channel: string;
+  payload: string | null;
+  after: () => void;
 }
 
 /** Rows read at once while rebuilding a namespace's index. */
@@ -67,8 +74,7 @@ export class PostgresRecordStore<T extends Versioned> implements RecordStore<T> 
           [this.namespace, record.id, record.version, body],
         );
         if (!rowCount) return null;
-        await this.reindex(client, [record], false);
-        return this.host.written(client, this.namespace, record.id, list);
+        return this.indexAndNotify(client, record, await this.host.written(client, this.namespace, record.id, list));
       }),
     );
     if (!after) {
@@ -93,8 +99,7 @@ export class PostgresRecordStore<T extends Versioned> implements RecordStore<T> 
           [record.version, body, this.namespace, record.id, expectedVersion],
         );
         if (!rowCount) return null;
-        await this.reindex(client, [record], true);
-        return this.host.written(client, this.namespace, record.id, list);
+        return this.indexAndNotify(client, record, await this.host.written(client, this.namespace, record.id, list));
       }),
     );
     after?.();
@@ -114,7 +119,10 @@ export class PostgresRecordStore<T extends Versioned> implements RecordStore<T> 
           this.namespace,
           id,
         ]);
-        return rowCount ? this.host.written(client, this.namespace, id, []) : null;
+        if (!rowCount) return null;
+        const written = await this.host.written(client, this.namespace, id, []);
+        if (written.payload) await client.query('SELECT pg_notify($1, $2)', [written.channel, written.payload]);
+        return written.after;
       }),
     );
     after?.();
@@ -177,14 +185,39 @@ export class PostgresRecordStore<T extends Versioned> implements RecordStore<T> 
     return rows.map((row) => JSON.parse(row.body) as T).filter((record) => record[field] === value);
   }
 
-  /** Writes the index rows of `records` (replacing their old ones when `clear`), in one statement. */
-  private async reindex(client: PoolClient, records: T[], clear: boolean): Promise<void> {
-    if (clear) {
-      await client.query(`DELETE FROM ${this.t.index} WHERE ns = $1 AND id = ANY($2::text[])`, [
-        this.namespace,
-        records.map((record) => record.id),
-      ]);
-    }
+  /**
+   * One statement for what follows a record write in its transaction: drops the index rows the record
+   * no longer has, adds the new ones, and queues the write's NOTIFY.
+   */
+  private async indexAndNotify(client: PoolClient, record: T, written: Written): Promise<() => void> {
+    const [names, values, sorts] = this.columns([record]);
+    await client.query(
+      `WITH entries AS (SELECT * FROM unnest($3::text[], $4::text[], $5::text[]) AS e(name, value, sort)),
+       gone AS (
+         DELETE FROM ${this.t.index} x WHERE x.ns = $1 AND x.id = $2 AND NOT EXISTS (
+           SELECT 1 FROM entries e WHERE e.name = x.name AND e.value = x.value AND e.sort = x.sort)
+       ),
+       added AS (
+         INSERT INTO ${this.t.index} (ns, name, value, sort, id) SELECT $1, e.name, e.value, e.sort, $2 FROM entries e
+         ON CONFLICT DO NOTHING
+       )
+       SELECT pg_notify($6, $7) WHERE $7::text IS NOT NULL`,
+      [this.namespace, record.id, names, values, sorts, written.channel, written.payload],
+    );
+    return written.after;
+  }
+
+  /** Adds the index rows of `records` (which have none yet). */
+  private async reindex(client: PoolClient, records: T[]): Promise<void> {
+    await client.query(
+      `INSERT INTO ${this.t.index} (ns, name, value, sort, id)
+       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING`,
+      [this.namespace, ...this.columns(records)],
+    );
+  }
+
+  /** The index rows of `records` as columns (name, value, sort, id) for `unnest`. */
+  private columns(records: T[]): [string[], string[], string[], string[]] {
     const columns: [string[], string[], string[], string[]] = [[], [], [], []];
     for (const record of records) {
       for (const entry of indexEntries(this.spec, record)) {
@@ -194,11 +227,7 @@ export class PostgresRecordStore<T extends Versioned> implements RecordStore<T> 
         columns[3].push(record.id);
       }
     }
-    await client.query(
-      `INSERT INTO ${this.t.index} (ns, name, value, sort, id)
-       SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[]) ON CONFLICT DO NOTHING`,
-      [this.namespace, ...columns],
-    );
+    return columns;
   }
 
   /** Once per collection: rebuilds the namespace's index rows when its spec differs from the stored one. */
@@ -249,7 +278,7 @@ export class PostgresRecordStore<T extends Versioned> implements RecordStore<T> 
             // A record its spec cannot read stays reachable by id; it never stops the others.
           }
         }
-        if (readable.length) await this.reindex(client, readable, false);
+        if (readable.length) await this.reindex(client, readable);
         const tail = page.rows[page.rows.length - 1];
         if (!tail || page.rows.length < REINDEX_BATCH) break;
         last = tail.id;

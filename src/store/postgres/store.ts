@@ -10,7 +10,7 @@ import { PgBossEffectQueue } from './effects.js';
 import type { Wake } from './jobs.js';
 import { PostgresKeyvMap } from './keyv.js';
 import { ChangeListener } from './listener.js';
-import { PostgresRecordStore, type RecordHost } from './records.js';
+import { PostgresRecordStore, type RecordHost, type Written } from './records.js';
 import { channelOf, type PostgresLocation, parsePostgresUrl, schemaSql } from './schema.js';
 
 /** One NOTIFY: from instance `i`, record `d` of namespace `n` changed, and effects `e` became due. */
@@ -183,26 +183,29 @@ export class PostgresStore implements Store, RecordHost {
     return this.effects.prepare(effects);
   }
 
-  async written(client: pg.PoolClient, namespace: string, id: string, effects: Effect[]): Promise<() => void> {
+  async written(client: pg.PoolClient, namespace: string, id: string, effects: Effect[]): Promise<Written> {
     const wakes = await this.effects.record(client, effects, this.clock.now());
-    await this.publish(client, { i: this.instance, n: namespace, d: id, e: wakes });
-    return () => {
-      if (this.watchers.has(namespace)) queueMicrotask(() => this.notify(namespace, id));
-      this.effects.wake(wakes);
+    return {
+      channel: this.channel,
+      payload: this.payloadOf({ i: this.instance, n: namespace, d: id, e: wakes }),
+      after: () => {
+        if (this.watchers.has(namespace)) queueMicrotask(() => this.notify(namespace, id));
+        this.effects.wake(wakes);
+      },
     };
   }
 
   async announce(client: pg.PoolClient, wakes: Wake[]): Promise<void> {
-    if (wakes.length) await this.publish(client, { i: this.instance, e: wakes });
+    const payload = wakes.length ? this.payloadOf({ i: this.instance, e: wakes }) : null;
+    if (payload) await client.query('SELECT pg_notify($1, $2)', [this.channel, payload]);
   }
 
-  /** NOTIFY inside the caller's transaction, so it is delivered exactly when the write commits. */
-  private async publish(client: pg.PoolClient, message: Message): Promise<void> {
+  /** A NOTIFY payload, or null when even its shortest form is too long to send. */
+  private payloadOf(message: Message): string | null {
     let payload = JSON.stringify(message);
     // Too long: first the effect wake-ups go (workers poll), then the record (watchers re-read now and then).
     if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) payload = JSON.stringify({ ...message, e: undefined });
-    if (Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES) return;
-    await client.query('SELECT pg_notify($1, $2)', [this.channel, payload]);
+    return Buffer.byteLength(payload) > MAX_PAYLOAD_BYTES ? null : payload;
   }
 
   /** A NOTIFY from any instance; a payload this version cannot read is reported, never thrown into pg's event loop. */
