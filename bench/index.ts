@@ -6,6 +6,7 @@ import { startGatehouse } from '../test/support/gatehouse.js';
 import { libraryWaiter, longPollWaiter, measureClickToResume, pollingWaiter } from './approvals.js';
 import { measurePending } from './pending.js';
 import { ms } from './stats.js';
+import { storeBackends } from './store-backends.js';
 import { benchRedisStore } from './store-redis.js';
 import { accountFor, burstThroughput, postsPerChannel, runStorm } from './storm.js';
 
@@ -116,6 +117,7 @@ console.log(`# Gatehouse benchmark — node ${process.version}, ${new Date().toI
 if (!ONLY || ONLY === 'approvals') await clickToResume();
 if (!ONLY || ONLY === 'pending') await pending();
 if (!ONLY || ONLY === 'storm') await storm();
+if (!ONLY || ONLY === 'backends') await storeBackends(check);
 if (!ONLY || ONLY === 'redis') await benchRedisStore(check);
 const failed = results.filter((r) => !r.ok);
 console.log(`\n${results.length - failed.length} of ${results.length} targets met`);

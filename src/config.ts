@@ -105,7 +105,12 @@ const schema = z
     PUBLIC_URL: optional(httpUrl),
     LOG_LEVEL: optional(z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])).default('info'),
     STORE_URL: optional(
-      z.string().regex(/^(sqlite|memory|redis):\/\//, 'expected sqlite://path/file.sqlite or redis://host:port'),
+      z
+        .string()
+        .regex(
+          /^(sqlite|memory|postgres|postgresql|redis):\/\//,
+          'expected sqlite://path/to/file.sqlite, postgres://…, redis://… (or memory:// for tests)',
+        ),
     ).default('sqlite://data/gatehouse.sqlite'),
     GATEHOUSE_API_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
     CALLBACK_SECRET: optional(z.string().min(16, 'must be at least 16 characters')),

@@ -30,6 +30,7 @@ export function registerStoreBackend(scheme: string, load: () => Promise<StoreOp
   openers.set(scheme, load);
 }
 
+registerStoreBackend('postgres', () => import('./postgres/index.js').then((m) => m.open));
 registerStoreBackend('redis', () => import('./redis/index.js').then((m) => m.open));
 
 /**

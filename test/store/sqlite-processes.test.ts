@@ -86,7 +86,7 @@ describe('createStore', () => {
     }
   });
 
-  it.each(['mysql://localhost/db', 'postgres://localhost/gatehouse'])('refuses %s naming STORE_URL', async (url) => {
+  it.each(['mysql://localhost/db', 'mongodb://localhost/gatehouse'])('refuses %s naming STORE_URL', async (url) => {
     const opening = createStore(url);
     await expect(opening).rejects.toBeInstanceOf(ConfigError);
     await expect(opening).rejects.toMatchObject({ issues: [{ field: 'STORE_URL' }] });
