@@ -24,8 +24,10 @@ import { createLogger } from './logger.js';
 import { SlackAlertPort } from './slack/alert-port.js';
 import { createSlackApp, type SlackRetryConfig, slackApiUrl } from './slack/app.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
+import { singleTokenClients } from './slack/clients.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { SlackApprovalNotifier } from './slack/notifier.js';
+import { createSlackPlatform } from './slack/platform.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
 import type { AgentRegistry, TaskService } from './tasks/index.js';
@@ -132,6 +134,9 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
 
   const taskSurface = createTasks({ config, store, approvals, gate, alerts, slack, logger, clock: deps.clock });
   if (slack) registerListeners(slack, { gate, logger });
+  const platform = slack
+    ? createSlackPlatform(slack, { gate, store, clients: singleTokenClients(slack.client), logger, clock: deps.clock })
+    : null;
   mountHttp(http, {
     gate,
     alerts,
@@ -161,6 +166,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     slack,
     logger,
     async start() {
+      await platform?.start();
       await gate.start();
       await alerts.start();
       await callbacks.start();
@@ -179,6 +185,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     async stop() {
       shutdown.abort();
       gate.stop();
+      platform?.stop();
       alerts.stop();
       await callbacks.stop();
       if (server) {

@@ -54,6 +54,8 @@ export class FakeSlack {
   private isDown = false;
   private messageSeq = 0;
   private viewSeq = 0;
+  /** Function executions already completed: Slack refuses to complete one twice. */
+  private readonly completedExecutions = new Set<string>();
 
   private constructor(
     private readonly server: Server,
@@ -130,6 +132,7 @@ export class FakeSlack {
     this.isDown = false;
     this.messageSeq = 0;
     this.viewSeq = 0;
+    this.completedExecutions.clear();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -203,6 +206,13 @@ export class FakeSlack {
         const id = String(body.user);
         const profile = { email: `${id}@example.com`, real_name: id, display_name: id };
         return { ok: true, user: { id, team_id: BOT.team_id, name: id, real_name: id, deleted: false, profile } };
+      }
+      case 'functions.completeSuccess':
+      case 'functions.completeError': {
+        const id = String(body.function_execution_id);
+        if (this.completedExecutions.has(id)) return { ok: false, error: 'execution_not_in_running_state' };
+        this.completedExecutions.add(id);
+        return { ok: true };
       }
       default:
         return { ok: true };
