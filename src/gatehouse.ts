@@ -27,6 +27,7 @@ import { SlackApproverDirectory } from './slack/approver-directory.js';
 import { singleTokenClients } from './slack/clients.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { SlackApprovalNotifier } from './slack/notifier.js';
+import { createOAuthSlackApp } from './slack/oauth/app.js';
 import { createSlackPlatform } from './slack/platform.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
@@ -71,9 +72,12 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
   const logger = deps.logger ?? createLogger(config.logLevel);
   const store = deps.store ?? (await createStore(config.storeUrl, (err) => logger.error({ err }, 'store error')));
   const shutdown = new AbortController();
-  const slackMode = config.slack ? (config.slack.appToken ? 'socket' : 'http') : 'off';
+  const slackMode = config.slack ? (config.slack.appToken ? 'socket' : 'http') : config.slackOAuth ? 'http' : 'off';
   const http = createHttpApp();
-  const slack = config.slack ? createSlackApp(config.slack, logger, http, deps.slackRetryConfig) : null;
+  const oauth = config.slackOAuth
+    ? createOAuthSlackApp(config.slackOAuth, { store, logger, expressApp: http, retryConfig: deps.slackRetryConfig })
+    : null;
+  const slack = config.slack ? createSlackApp(config.slack, logger, http, deps.slackRetryConfig) : (oauth?.app ?? null);
 
   const mailer = config.email
     ? (deps.mailer ?? new Mailer({ smtpUrl: config.email.smtpUrl, from: config.email.from }))
@@ -116,7 +120,9 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     store: store.records<AlertRecord>('alerts'),
     slack: config.slack
       ? new SlackAlertPort({ token: config.slack.botToken, slackApiUrl: slackApiUrl(config.slack) })
-      : undefined,
+      : oauth
+        ? new SlackAlertPort({ client: oauth.alertClient })
+        : undefined,
     email: mailer ? new EmailAlertPort({ mailer, publicUrl: config.publicUrl }) : undefined,
     routing: createRouter({
       channels: config.channels,
@@ -135,7 +141,13 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
   const taskSurface = createTasks({ config, store, approvals, gate, alerts, slack, logger, clock: deps.clock });
   if (slack) registerListeners(slack, { gate, logger });
   const platform = slack
-    ? createSlackPlatform(slack, { gate, store, clients: singleTokenClients(slack.client), logger, clock: deps.clock })
+    ? createSlackPlatform(slack, {
+        gate,
+        store,
+        clients: oauth?.clients ?? singleTokenClients(slack.client),
+        logger,
+        clock: deps.clock,
+      })
     : null;
   mountHttp(http, {
     gate,
