@@ -16,6 +16,7 @@ describe('manifest.yml', () => {
       'approvers',
       'timeout',
       'requested_by',
+      'channel',
     ]);
     expect(step.input_parameters.required).toEqual(['title']);
     expect(Object.keys(step.output_parameters.properties)).toEqual([

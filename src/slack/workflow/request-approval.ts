@@ -21,6 +21,7 @@ const INPUT_NAMES: Record<string, string> = {
   approvers: 'approvers',
   timeoutSeconds: 'timeout',
   requestedBy: 'requested_by',
+  channel: 'channel',
 };
 
 /**

@@ -19,6 +19,8 @@ const inputsSchema = z.object({
   /** Minutes: what a person setting up a workflow thinks in. */
   timeout: z.number('the timeout input must be a number of minutes').positive().nullish(),
   requested_by: z.string().nullish(),
+  /** Where to ask; empty: the approvals channel. With many workspaces, a channel of the workflow's own. */
+  channel: z.string().nullish(),
 });
 
 /** What the workflow's run adds to the request, so approvers see where it came from. */
@@ -44,7 +46,7 @@ export function requestFromInputs(
   if (!parsed.success) {
     return { error: parsed.error.issues.map((i) => `${i.path.join('.') || 'inputs'}: ${i.message}`).join('; ') };
   }
-  const { title, details, approvers, timeout, requested_by: requestedBy } = parsed.data;
+  const { title, details, approvers, timeout, requested_by: requestedBy, channel } = parsed.data;
   const request: ApprovalRequest = {
     id: approvalIdFor(origin.functionExecutionId),
     title,
@@ -57,6 +59,7 @@ export function requestFromInputs(
   if (approvers && approvers.length > 0) request.approvers = approvers;
   if (timeout) request.timeoutSeconds = Math.round(timeout * 60);
   if (requestedBy) request.requestedBy = requestedBy;
+  if (channel) request.channel = channel;
   return { request };
 }
 

@@ -90,14 +90,18 @@ describe('many workspaces', () => {
     const alert = await slack.waitFor('chat.postMessage', (c) => c.body.channel === 'C0TWOALERTS');
     expect(alert.token).toBe(ROTATED);
 
-    const step = functionExecutedBody({ inputs: { title: 'Open the gates', approvers: ['U0ANN'] }, teamId: 'T0ONE' });
+    const step = functionExecutedBody({
+      inputs: { title: 'Open the gates', approvers: ['U0ANN'], channel: 'C0ONE' },
+      teamId: 'T0ONE',
+    });
     await postSlack(g.url, JSON.stringify(step), { signingSecret: SIGNING_SECRET, contentType: 'application/json' });
     const id = approvalIdFor(step.event.function_execution_id);
-    await eventually(
+    const asked = await eventually(
       () => g.gatehouse.gate.get(id).catch(() => null),
-      (r) => r !== null,
+      (r) => r?.message != null,
     );
-    await g.gatehouse.gate.decide(id, { decision: 'approve', decidedBy: 'U0ANN', via: 'slack' });
+    expect(postsOf(id).map((c) => c.token)).toEqual(['xoxb-one']);
+    await g.slackPost(clickFrom('T0ONE', 'U0ANN', asked as ApprovalRecord));
     const completed = await slack.waitFor(
       'functions.completeSuccess',
       (c) => c.body.function_execution_id === step.event.function_execution_id,

@@ -21,7 +21,14 @@ function decided(status: ApprovalRecord['status'], decision: Partial<Decision>):
 describe('workflow step inputs', () => {
   it('turns minutes into the timeout, details into the explanation, and leaves empty approvers to the defaults', () => {
     const built = requestFromInputs(
-      { title: ' Ship it ', details: 'v2 to prod', approvers: [], timeout: 90, requested_by: 'U0CAROL' },
+      {
+        title: ' Ship it ',
+        details: 'v2 to prod',
+        approvers: [],
+        timeout: 90,
+        requested_by: 'U0CAROL',
+        channel: 'C0OPS',
+      },
       origin,
     );
     expect(built).toEqual({
@@ -31,6 +38,7 @@ describe('workflow step inputs', () => {
         explanation: 'v2 to prod',
         timeoutSeconds: 5400,
         requestedBy: 'U0CAROL',
+        channel: 'C0OPS',
         context: { source: 'Slack workflow', workflowExecution: 'Wx0000000001' },
       },
     });
