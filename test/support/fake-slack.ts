@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { type FakeWorkspace, FakeWorkspaces } from './fake-workspaces.js';
 import { listenOnLoopback } from './loopback.js';
 
 /**
@@ -40,28 +41,6 @@ interface Waiter {
 
 const BOT = { user: 'U0BOT', bot_id: 'B0BOT', team_id: 'T0TEST' } as const;
 
-/** A fake workspace the app can be installed into through `oauth.v2.access`. */
-export interface FakeWorkspace {
-  teamId: string;
-  teamName?: string;
-  /** The OAuth code Slack's authorize page would hand back for this workspace. */
-  code: string;
-  /** The bot token an install issues. */
-  botToken: string;
-  /** The channels and users this workspace's tokens can see (`conversations.info`, `users.info`). */
-  channels?: string[];
-  users?: string[];
-  /** Set: token rotation is on; installs and refreshes answer with this refresh token and `expiresIn`. */
-  refreshToken?: string;
-  /** Seconds until the token an install issues expires (with `refreshToken`; refreshed ones last 12 h). */
-  expiresIn?: number;
-}
-
-interface WorkspaceState extends FakeWorkspace {
-  /** Every bot token issued for this workspace, newest last. */
-  tokens: string[];
-}
-
 /**
  * A fake Slack Web API on 127.0.0.1. Point the real client at it:
  * `new WebClient('xoxb-test', { slackApiUrl: fake.url })`.
@@ -78,7 +57,8 @@ export class FakeSlack {
   private viewSeq = 0;
   /** Function executions already completed: Slack refuses to complete one twice. */
   private readonly completedExecutions = new Set<string>();
-  private readonly workspaces: WorkspaceState[] = [];
+  /** Workspaces to install into (OAuth) and what each one's tokens see. */
+  readonly workspaces = new FakeWorkspaces();
 
   private constructor(
     private readonly server: Server,
@@ -103,12 +83,12 @@ export class FakeSlack {
 
   /** Adds a workspace to install into: `oauth.v2.access` with its code issues its bot token. */
   addWorkspace(workspace: FakeWorkspace): void {
-    this.workspaces.push({ ...workspace, tokens: [workspace.botToken] });
+    this.workspaces.add(workspace);
   }
 
   /** Every bot token issued for `teamId`, the install's first and each refresh after it. */
   tokensOf(teamId: string): string[] {
-    return [...(this.workspaces.find((w) => w.teamId === teamId)?.tokens ?? [])];
+    return this.workspaces.tokensOf(teamId);
   }
 
   /** Calls made with `token`, oldest first. */
@@ -171,7 +151,7 @@ export class FakeSlack {
     this.messageSeq = 0;
     this.viewSeq = 0;
     this.completedExecutions.clear();
-    this.workspaces.length = 0;
+    this.workspaces.clear();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -212,12 +192,8 @@ export class FakeSlack {
 
   private defaultBody(call: SlackCall): Record<string, unknown> {
     const { method, body } = call;
-    const workspace = this.workspaces.find((w) => call.token !== undefined && w.tokens.includes(call.token));
-    if (method === 'oauth.v2.access') return this.oauthAccess(body);
-    if (workspace) {
-      const reply = this.workspaceBody(workspace, method, body);
-      if (reply) return reply;
-    }
+    const workspaceReply = this.workspaces.reply(method, body, call.token);
+    if (workspaceReply) return workspaceReply;
     switch (method) {
       case 'auth.test':
         return {
@@ -262,64 +238,6 @@ export class FakeSlack {
       }
       default:
         return { ok: true };
-    }
-  }
-
-  /** `oauth.v2.access`: an install (by code) or a token refresh (by refresh token), as Slack answers them. */
-  private oauthAccess(body: Record<string, SlackJson>): Record<string, unknown> {
-    if (!body.client_id || !body.client_secret) return { ok: false, error: 'invalid_client_id' };
-    const refreshing = body.grant_type === 'refresh_token';
-    const workspace = refreshing
-      ? this.workspaces.find((w) => w.refreshToken !== undefined && w.refreshToken === body.refresh_token)
-      : this.workspaces.find((w) => w.code === body.code);
-    if (!workspace) return { ok: false, error: refreshing ? 'invalid_refresh_token' : 'invalid_code' };
-    const token = refreshing ? `${workspace.botToken}-r${workspace.tokens.length}` : workspace.botToken;
-    if (refreshing) workspace.tokens.push(token);
-    // Slack's rotated tokens last 12 hours; `expiresIn` shortens only the one an install issues.
-    const expiresIn = refreshing ? 43_200 : (workspace.expiresIn ?? 43_200);
-    const rotation =
-      workspace.refreshToken === undefined ? {} : { refresh_token: workspace.refreshToken, expires_in: expiresIn };
-    return {
-      ok: true,
-      app_id: 'A0GATEHOUSE',
-      authed_user: { id: 'U0INSTALLER' },
-      scope: 'chat:write,commands',
-      token_type: 'bot',
-      access_token: token,
-      bot_user_id: `U0BOT${workspace.teamId}`,
-      team: { id: workspace.teamId, name: workspace.teamName ?? workspace.teamId },
-      enterprise: null,
-      is_enterprise_install: false,
-      ...rotation,
-    };
-  }
-
-  /** What a workspace's own token sees: its team in `auth.test`, only its channels and users. */
-  private workspaceBody(
-    workspace: WorkspaceState,
-    method: string,
-    body: Record<string, SlackJson>,
-  ): Record<string, unknown> | undefined {
-    switch (method) {
-      case 'auth.test':
-        return {
-          ok: true,
-          url: `https://${workspace.teamId.toLowerCase()}.slack.com/`,
-          team: workspace.teamName ?? workspace.teamId,
-          user: 'gatehouse',
-          team_id: workspace.teamId,
-          user_id: `U0BOT${workspace.teamId}`,
-          bot_id: `B0BOT${workspace.teamId}`,
-          is_enterprise_install: false,
-        };
-      case 'conversations.info':
-        return workspace.channels?.includes(String(body.channel))
-          ? { ok: true, channel: { id: body.channel, context_team_id: workspace.teamId } }
-          : { ok: false, error: 'channel_not_found' };
-      case 'users.info':
-        return workspace.users?.includes(String(body.user)) ? undefined : { ok: false, error: 'user_not_found' };
-      default:
-        return undefined;
     }
   }
 
