@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { ApprovalGate } from '../../approvals/gate.js';
 import { approvalRequestSchema, parseOrThrow } from '../../approvals/schema.js';
+import type { ApprovalRecord } from '../../approvals/types.js';
 import { ValidationError } from '../../errors.js';
 import { teamOf } from '../clients.js';
 import { REQUEST_APPROVAL_STEP, requestFromInputs } from './step-io.js';
@@ -47,19 +48,21 @@ export function register(app: App, { gate, steps, logger }: RequestApprovalDeps)
     const invalid = validationError(built.request);
     if (invalid) return refuse(invalid);
     const id = built.request.id as string;
+    let record: ApprovalRecord;
     try {
       await steps.track({ id, functionExecutionId, team: teamOf(context) });
-      const { record } = await gate.submit(built.request);
-      await ack();
-      // A re-delivered event for an approval decided meanwhile: complete the step now.
-      await steps.settle(record);
+      ({ record } = await gate.submit(built.request));
     } catch (error) {
       await ack();
       logger.error({ err: error, approvalId: id }, 'workflow step could not ask for approval');
       await fail({ error: 'Gatehouse could not store the approval request; run the workflow again.' })
         .then(() => steps.close(id))
         .catch((e: unknown) => logger.warn({ err: e, functionExecutionId }, 'could not fail the workflow step'));
+      return;
     }
+    await ack();
+    // A re-delivered event for an approval decided meanwhile: complete the step now.
+    await steps.settle(record);
   });
 }
 
