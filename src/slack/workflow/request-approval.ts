@@ -1,4 +1,4 @@
-import type { App } from '@slack/bolt';
+import type { AllMiddlewareArgs, AnyMiddlewareArgs, App } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { ApprovalGate } from '../../approvals/gate.js';
 import { approvalRequestSchema, parseOrThrow } from '../../approvals/schema.js';
@@ -32,6 +32,7 @@ const INPUT_NAMES: Record<string, string> = {
  * Slack deliver it again — and the approval id, taken from the execution id, joins the same one.
  */
 export function register(app: App, { gate, steps, logger }: RequestApprovalDeps): void {
+  app.use(dropStepEventsWithoutFunction);
   app.function(REQUEST_APPROVAL_STEP, { autoAcknowledge: false }, async ({ ack, event, inputs, fail, context }) => {
     const functionExecutionId = event.function_execution_id;
     const built = requestFromInputs(inputs, {
@@ -64,6 +65,23 @@ export function register(app: App, { gate, steps, logger }: RequestApprovalDeps)
     // A re-delivered event for an approval decided meanwhile: complete the step now.
     await steps.settle(record);
   });
+}
+
+/**
+ * Bolt matches a step listener on `event.function.callback_id` and throws (a 500) when the event
+ * has no `function` object: such an event is acknowledged and dropped here, before that.
+ */
+async function dropStepEventsWithoutFunction(args: AnyMiddlewareArgs & AllMiddlewareArgs): Promise<void> {
+  const event = (args.body as { event?: unknown }).event;
+  if (typeof event === 'object' && event !== null && (event as { type?: unknown }).type === 'function_executed') {
+    const fn = (event as { function?: unknown }).function;
+    if (typeof fn !== 'object' || fn === null || typeof (fn as { callback_id?: unknown }).callback_id !== 'string') {
+      args.logger.warn('function_executed event without a function: ignored');
+      await (args as { ack?: () => Promise<void> }).ack?.();
+      return;
+    }
+  }
+  await args.next();
 }
 
 /** The gate's own validation, run first so an invalid step never leaves a waiting record behind. */

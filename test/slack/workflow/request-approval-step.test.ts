@@ -35,7 +35,7 @@ async function start(options: { clock?: ManualClock; sqliteFile?: string } = {})
 }
 
 /** Posts a signed `function_executed` event, as Slack does when a workflow reaches the step. */
-function runStep(g: TestGatehouse, body: ReturnType<typeof functionExecutedBody>, retryNum?: number) {
+function runStep(g: TestGatehouse, body: unknown, retryNum?: number) {
   return postSlack(g.url, JSON.stringify(body), {
     signingSecret: SIGNING_SECRET,
     contentType: 'application/json',
@@ -119,6 +119,22 @@ describe('the Request approval workflow step', () => {
     expect(failed.token).toBe(body.event.bot_access_token);
     expect(failed.body.error).toContain('approvers.0: expected a Slack user id');
     await expect(g.gatehouse.gate.get(approvalIdFor(body.event.function_execution_id))).rejects.toThrow(/not found/);
+  });
+
+  it('answers malformed step events without a 5xx, asking nobody', async () => {
+    const g = await start();
+    const valid = functionExecutedBody({ inputs: { title: 'x' } });
+    // (An event without function_execution_id is refused inside Bolt before any middleware runs.)
+    for (const event of [
+      { ...valid.event, function: null },
+      { ...valid.event, function: 'request_approval' },
+      { ...valid.event, inputs: 'not an object' },
+    ]) {
+      const res = await runStep(g, { ...valid, event });
+      expect(res.status).toBe(200);
+    }
+    expect(slack.callsTo('chat.postMessage')).toHaveLength(0);
+    await expect(g.gatehouse.gate.get(approvalIdFor(valid.event.function_execution_id))).rejects.toThrow(/not found/);
   });
 
   it('completes a step after a restart: decided in the next process, or decided while Slack refused', async () => {
