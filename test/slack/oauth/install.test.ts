@@ -1,8 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { InstallationRecord } from '../../../src/slack/oauth/installations.js';
-import type { FakeSlack } from '../../support/fake-slack.js';
+import { eventually } from '../../support/eventually.js';
+import { FakeSlack } from '../../support/fake-slack.js';
 import type { TestGatehouse } from '../../support/gatehouse.js';
-import { beginInstall, CLIENT_ID, finishInstall, install, startTwoWorkspaces } from './support.js';
+import { beginInstall, CLIENT_ID, finishInstall, install, startOAuthGatehouse, startTwoWorkspaces } from './support.js';
 
 let g: TestGatehouse;
 let slack: FakeSlack;
@@ -50,5 +54,35 @@ describe('OAuth install', () => {
     expect((await finishInstall(g.url, 'code-one', '')).status).toBe(400);
     expect(slack.callsTo('oauth.v2.access')).toHaveLength(0);
     expect(await installed()).toEqual([]);
+  });
+
+  it('keeps installations across a restart: the next process posts with the stored token', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-oauth-'));
+    const sqliteFile = join(dir, 'gatehouse.sqlite');
+    const other = await FakeSlack.start();
+    try {
+      const first = await startOAuthGatehouse(other, sqliteFile);
+      expect((await install(first.url, 'code-one')).status).toBe(200);
+      await first.stop();
+      const second = await startOAuthGatehouse(other, sqliteFile);
+      try {
+        const res = await second.api('/api/v1/approvals', {
+          json: { id: 'after-restart', title: 'T', channel: 'C0ONE' },
+        });
+        expect(res.status).toBe(201);
+        const posted = await other.waitFor('chat.postMessage', (c) => JSON.stringify(c.body).includes('after-restart'));
+        expect(posted.token).toBe('xoxb-one');
+        await eventually(
+          () => second.gatehouse.gate.get('after-restart'),
+          (r) => r.message !== null,
+        );
+        expect(other.callsTo('oauth.v2.access')).toHaveLength(1);
+      } finally {
+        await second.stop();
+      }
+    } finally {
+      await other.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,6 +7,29 @@ export const CLIENT_ID = '1234567890.0987654321';
 /** Two fake workspaces; the second has token rotation on and an install token that is about to expire. */
 export async function startTwoWorkspaces(): Promise<{ g: TestGatehouse; slack: FakeSlack }> {
   const slack = await FakeSlack.start();
+  return { g: await startOAuthGatehouse(slack), slack };
+}
+
+/** Gatehouse in OAuth mode (no bot token) against `slack`, optionally on a given SQLite file. */
+export function startOAuthGatehouse(slack: FakeSlack, sqliteFile?: string): Promise<TestGatehouse> {
+  if (slack.tokensOf('T0ONE').length === 0) addWorkspaces(slack);
+  return startGatehouse({
+    fakeSlack: slack,
+    sqliteFile,
+    env: {
+      // Many workspaces instead of one bot token.
+      SLACK_BOT_TOKEN: '',
+      SLACK_APPROVALS_CHANNEL: '',
+      SLACK_CLIENT_ID: CLIENT_ID,
+      SLACK_CLIENT_SECRET: 'client-secret-0123456789abcdef',
+      SLACK_STATE_SECRET: 'state-secret-0123456789abcdef',
+      SLACK_ALERTS_CHANNEL: 'C0TWOALERTS',
+      APPROVERS: 'U0ANN,U0BEN',
+    },
+  });
+}
+
+function addWorkspaces(slack: FakeSlack): void {
   slack.addWorkspace({
     teamId: 'T0ONE',
     code: 'code-one',
@@ -24,20 +47,6 @@ export async function startTwoWorkspaces(): Promise<{ g: TestGatehouse; slack: F
     // Within Bolt's two-hour refresh window from the start.
     expiresIn: 3600,
   });
-  const g = await startGatehouse({
-    fakeSlack: slack,
-    env: {
-      // Many workspaces instead of one bot token.
-      SLACK_BOT_TOKEN: '',
-      SLACK_APPROVALS_CHANNEL: '',
-      SLACK_CLIENT_ID: CLIENT_ID,
-      SLACK_CLIENT_SECRET: 'client-secret-0123456789abcdef',
-      SLACK_STATE_SECRET: 'state-secret-0123456789abcdef',
-      SLACK_ALERTS_CHANNEL: 'C0TWOALERTS',
-      APPROVERS: 'U0ANN,U0BEN',
-    },
-  });
-  return { g, slack };
 }
 
 /** Starts an install at /slack/install the way a browser does; returns the state and its cookie. */
