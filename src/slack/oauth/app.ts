@@ -113,7 +113,9 @@ export function createOAuthSlackApp(config: SlackOAuthConfig, deps: OAuthSlackDe
   app.event('app_uninstalled', async ({ context }) => forget(teamOf(context), 'app uninstalled'));
   // Gatehouse only holds bot tokens: once those are revoked the installation is of no use.
   app.event('tokens_revoked', async ({ event, context }) => {
-    if ((event.tokens.bot ?? []).length > 0) await forget(teamOf(context), 'bot token revoked');
+    // Read defensively: the event is signed, but its shape is still Slack's to get wrong.
+    const bot: unknown = (event as { tokens?: { bot?: unknown } }).tokens?.bot;
+    if (Array.isArray(bot) && bot.length > 0) await forget(teamOf(context), 'bot token revoked');
   });
 
   const clients = new Map<string, { token: string; client: webApi.WebClient }>();

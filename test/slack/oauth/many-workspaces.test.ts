@@ -130,6 +130,11 @@ describe('many workspaces', () => {
     expect((await g.gatehouse.gate.get('one-before')).status).toBe('pending');
     expect(slack.callsWithToken('xoxb-one')).toHaveLength(usedBefore);
 
+    // Only user tokens revoked, or a malformed event: team two stays installed.
+    expect((await postEvent(g, 'T0TWO', { type: 'tokens_revoked', tokens: { oauth: ['U0BEN'] } })).status).toBe(200);
+    expect((await postEvent(g, 'T0TWO', { type: 'tokens_revoked', tokens: null })).status).toBe(200);
+    await requestIn('C0TWO', 'two-still');
+    expect((await installation('T0TWO'))?.status).toBe('installed');
     await postEvent(g, 'T0TWO', { type: 'tokens_revoked', tokens: { bot: ['U0BOTT0TWO'] } });
     await eventually(
       () => installation('T0TWO'),
