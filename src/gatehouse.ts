@@ -27,7 +27,6 @@ import { SlackApproverDirectory } from './slack/approver-directory.js';
 import { singleTokenClients } from './slack/clients.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { SlackApprovalNotifier } from './slack/notifier.js';
-import { createOAuthSlackApp } from './slack/oauth/app.js';
 import { createSlackPlatform } from './slack/platform.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
@@ -74,8 +73,14 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
   const shutdown = new AbortController();
   const slackMode = config.slack ? (config.slack.appToken ? 'socket' : 'http') : config.slackOAuth ? 'http' : 'off';
   const http = createHttpApp();
+  // Loaded only for many workspaces, so the one-workspace process and the CLI do not load it.
   const oauth = config.slackOAuth
-    ? createOAuthSlackApp(config.slackOAuth, { store, logger, expressApp: http, retryConfig: deps.slackRetryConfig })
+    ? (await import('./slack/oauth/app.js')).createOAuthSlackApp(config.slackOAuth, {
+        store,
+        logger,
+        expressApp: http,
+        retryConfig: deps.slackRetryConfig,
+      })
     : null;
   const slack = config.slack ? createSlackApp(config.slack, logger, http, deps.slackRetryConfig) : (oauth?.app ?? null);
 
