@@ -14,6 +14,8 @@ export interface Config {
   callbackSecret: string | undefined;
   /** Null when Slack is off (no bot token). */
   slack: SlackConfig | null;
+  /** Many workspaces through OAuth install instead of one bot token; null unless SLACK_CLIENT_ID is set. */
+  slackOAuth: SlackOAuthConfig | null;
   channels: { approvals?: string; alerts?: string; monitoring?: string; status?: string };
   /** Default approver Slack user ids; empty means anyone who sees the message may decide. */
   approvers: string[];
@@ -50,6 +52,16 @@ export interface SlackConfig {
   signingSecret?: string;
   /** Set: Socket Mode instead of the HTTP request URL. */
   appToken?: string;
+  apiUrl?: string;
+}
+
+/** OAuth install into many workspaces (`/slack/install`); tokens live in the store, one per team. */
+export interface SlackOAuthConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Signs the OAuth `state` parameter, so a redirect Gatehouse did not start is refused. */
+  stateSecret: string;
+  signingSecret: string;
   apiUrl?: string;
 }
 
@@ -118,6 +130,9 @@ const schema = z
     SLACK_SIGNING_SECRET: optional(z.string().min(8, 'looks too short for a signing secret')),
     SLACK_APP_TOKEN: optional(z.string().startsWith('xapp-', 'expected an app-level token starting with xapp-')),
     SLACK_API_URL: optional(httpUrl),
+    SLACK_CLIENT_ID: optional(z.string().regex(/^\d+\.\d+$/, 'expected a client id like 1234567890.0987654321')),
+    SLACK_CLIENT_SECRET: optional(z.string().min(16, 'looks too short for a client secret')),
+    SLACK_STATE_SECRET: optional(z.string().min(16, 'must be at least 16 characters')),
     SLACK_APPROVALS_CHANNEL: slackChannelId,
     SLACK_ALERTS_CHANNEL: slackChannelId,
     SLACK_MONITORING_CHANNEL: slackChannelId,
@@ -166,7 +181,18 @@ const schema = z
   .superRefine((env, ctx) => {
     const need = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
     const slackOn = env.SLACK_BOT_TOKEN !== undefined;
-    if (!slackOn && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN)) {
+    const oauthOn = env.SLACK_CLIENT_ID !== undefined || env.SLACK_CLIENT_SECRET !== undefined;
+    if (oauthOn) {
+      if (slackOn)
+        need('SLACK_BOT_TOKEN', 'set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID (OAuth), not both');
+      if (!env.SLACK_CLIENT_ID) need('SLACK_CLIENT_ID', 'required with SLACK_CLIENT_SECRET');
+      if (!env.SLACK_CLIENT_SECRET) need('SLACK_CLIENT_SECRET', 'required with SLACK_CLIENT_ID');
+      if (!env.SLACK_STATE_SECRET) need('SLACK_STATE_SECRET', 'required with SLACK_CLIENT_ID: signs the OAuth state');
+      if (!env.SLACK_SIGNING_SECRET) need('SLACK_SIGNING_SECRET', 'required with SLACK_CLIENT_ID');
+      if (env.SLACK_APP_TOKEN)
+        need('SLACK_APP_TOKEN', 'OAuth install needs the HTTP request URL: unset SLACK_APP_TOKEN');
+    }
+    if (!slackOn && !oauthOn && (env.SLACK_SIGNING_SECRET || env.SLACK_APP_TOKEN)) {
       need('SLACK_BOT_TOKEN', 'required when SLACK_SIGNING_SECRET or SLACK_APP_TOKEN is set');
     }
     if (slackOn && !env.SLACK_SIGNING_SECRET && !env.SLACK_APP_TOKEN) {
@@ -209,6 +235,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           apiUrl: e.SLACK_API_URL,
         }
       : null,
+    slackOAuth:
+      e.SLACK_CLIENT_ID && e.SLACK_CLIENT_SECRET && e.SLACK_STATE_SECRET && e.SLACK_SIGNING_SECRET
+        ? {
+            clientId: e.SLACK_CLIENT_ID,
+            clientSecret: e.SLACK_CLIENT_SECRET,
+            stateSecret: e.SLACK_STATE_SECRET,
+            signingSecret: e.SLACK_SIGNING_SECRET,
+            apiUrl: e.SLACK_API_URL,
+          }
+        : null,
     channels: {
       approvals: e.SLACK_APPROVALS_CHANNEL,
       alerts: e.SLACK_ALERTS_CHANNEL,
@@ -257,7 +293,13 @@ export function describeConfig(config: Config) {
     publicUrl: config.publicUrl,
     store: config.storeUrl.split('://')[0],
     api: config.apiToken ? 'bearer token' : 'loopback clients only (GATEHOUSE_API_TOKEN not set)',
-    slack: config.slack ? (config.slack.appToken ? 'socket mode' : 'http /slack/events') : 'off',
+    slack: config.slack
+      ? config.slack.appToken
+        ? 'socket mode'
+        : 'http /slack/events'
+      : config.slackOAuth
+        ? 'oauth install /slack/install, http /slack/events'
+        : 'off',
     approvers: config.approvers.length,
     email: config.email ? 'on' : 'off',
   };

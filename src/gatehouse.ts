@@ -25,8 +25,10 @@ import { createLogger } from './logger.js';
 import { SlackAlertPort } from './slack/alert-port.js';
 import { createSlackApp, type SlackRetryConfig, slackApiUrl } from './slack/app.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
+import { singleTokenClients } from './slack/clients.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { SlackApprovalNotifier } from './slack/notifier.js';
+import { createSlackPlatform } from './slack/platform.js';
 import { createStore } from './store/index.js';
 import type { Store, StoreOptions } from './store/types.js';
 import type { AgentRegistry, TaskService } from './tasks/index.js';
@@ -78,9 +80,18 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
       clock: deps.clock,
     }));
   const shutdown = new AbortController();
-  const slackMode = config.slack ? (config.slack.appToken ? 'socket' : 'http') : 'off';
+  const slackMode = config.slack ? (config.slack.appToken ? 'socket' : 'http') : config.slackOAuth ? 'http' : 'off';
   const http = createHttpApp();
-  const slack = config.slack ? createSlackApp(config.slack, logger, http, deps.slackRetryConfig) : null;
+  // Loaded only for many workspaces, so the one-workspace process and the CLI do not load it.
+  const oauth = config.slackOAuth
+    ? (await import('./slack/oauth/app.js')).createOAuthSlackApp(config.slackOAuth, {
+        store,
+        logger,
+        expressApp: http,
+        retryConfig: deps.slackRetryConfig,
+      })
+    : null;
+  const slack = config.slack ? createSlackApp(config.slack, logger, http, deps.slackRetryConfig) : (oauth?.app ?? null);
 
   const mailer = config.email
     ? (deps.mailer ?? new Mailer({ smtpUrl: config.email.smtpUrl, from: config.email.from }))
@@ -127,7 +138,9 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     sharedPace: deps.clock ? undefined : store.rateLimit('slack-posts', { points: 1, durationMs: 1000 }),
     slack: config.slack
       ? new SlackAlertPort({ token: config.slack.botToken, slackApiUrl: slackApiUrl(config.slack) })
-      : undefined,
+      : oauth
+        ? new SlackAlertPort({ client: oauth.alertClient })
+        : undefined,
     email: mailer ? new EmailAlertPort({ mailer, publicUrl: config.publicUrl }) : undefined,
     routing: createRouter({
       channels: config.channels,
@@ -154,6 +167,15 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     clock: deps.clock,
   });
   if (slack) registerListeners(slack, { gate, logger });
+  const platform = slack
+    ? createSlackPlatform(slack, {
+        gate,
+        store,
+        clients: oauth?.clients ?? singleTokenClients(slack.client),
+        logger,
+        clock: deps.clock,
+      })
+    : null;
   mountHttp(http, {
     gate,
     alerts,
@@ -183,6 +205,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     slack,
     logger,
     async start() {
+      await platform?.start();
       await gate.start();
       await alerts.start();
       await callbacks.start();
@@ -201,6 +224,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     async stop() {
       shutdown.abort();
       gate.stop();
+      platform?.stop();
       alerts.stop();
       await callbacks.stop();
       if (server) {

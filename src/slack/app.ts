@@ -56,6 +56,6 @@ export function createSlackApp(
 }
 
 /** The Web API base URL with the trailing slash the client needs, or undefined for Slack's own. */
-export function slackApiUrl(config: SlackConfig): string | undefined {
+export function slackApiUrl(config: Pick<SlackConfig, 'apiUrl'>): string | undefined {
   return config.apiUrl ? `${config.apiUrl.replace(/\/+$/, '')}/` : undefined;
 }

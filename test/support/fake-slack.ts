@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { type FakeWorkspace, FakeWorkspaces } from './fake-workspaces.js';
 import { listenOnLoopback } from './loopback.js';
 
 /**
@@ -54,6 +55,10 @@ export class FakeSlack {
   private isDown = false;
   private messageSeq = 0;
   private viewSeq = 0;
+  /** Function executions already completed: Slack refuses to complete one twice. */
+  private readonly completedExecutions = new Set<string>();
+  /** Workspaces to install into (OAuth) and what each one's tokens see. */
+  readonly workspaces = new FakeWorkspaces();
 
   private constructor(
     private readonly server: Server,
@@ -74,6 +79,21 @@ export class FakeSlack {
     for (const waiter of this.waiters) this.settle(waiter, new Error('FakeSlack closed while waiting'));
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Adds a workspace to install into: `oauth.v2.access` with its code issues its bot token. */
+  addWorkspace(workspace: FakeWorkspace): void {
+    this.workspaces.add(workspace);
+  }
+
+  /** Every bot token issued for `teamId`, the install's first and each refresh after it. */
+  tokensOf(teamId: string): string[] {
+    return this.workspaces.tokensOf(teamId);
+  }
+
+  /** Calls made with `token`, oldest first. */
+  callsWithToken(token: string): SlackCall[] {
+    return this.calls.filter((call) => call.token === token);
   }
 
   /** Calls to one method, oldest first. */
@@ -130,6 +150,8 @@ export class FakeSlack {
     this.isDown = false;
     this.messageSeq = 0;
     this.viewSeq = 0;
+    this.completedExecutions.clear();
+    this.workspaces.clear();
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -168,7 +190,10 @@ export class FakeSlack {
     return { body: this.defaultBody(call) };
   }
 
-  private defaultBody({ method, body }: SlackCall): Record<string, unknown> {
+  private defaultBody(call: SlackCall): Record<string, unknown> {
+    const { method, body } = call;
+    const workspaceReply = this.workspaces.reply(method, body, call.token);
+    if (workspaceReply) return workspaceReply;
     switch (method) {
       case 'auth.test':
         return {
@@ -203,6 +228,13 @@ export class FakeSlack {
         const id = String(body.user);
         const profile = { email: `${id}@example.com`, real_name: id, display_name: id };
         return { ok: true, user: { id, team_id: BOT.team_id, name: id, real_name: id, deleted: false, profile } };
+      }
+      case 'functions.completeSuccess':
+      case 'functions.completeError': {
+        const id = String(body.function_execution_id);
+        if (this.completedExecutions.has(id)) return { ok: false, error: 'execution_not_in_running_state' };
+        this.completedExecutions.add(id);
+        return { ok: true };
       }
       default:
         return { ok: true };
