@@ -8,6 +8,8 @@ export interface Config {
   publicUrl: string;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   storeUrl: string;
+  /** How long an instance holds a claimed effect before another may take it over (its crash costs this much delay). */
+  effectLeaseSeconds: number;
   /** Bearer token of the HTTP API; without one the API answers loopback clients only. */
   apiToken: string | undefined;
   /** Key of the signature on callback POSTs; defaults to the API token, which callers already hold. */
@@ -124,6 +126,7 @@ const schema = z
           'expected sqlite://path/to/file.sqlite, postgres://…, redis://… (or memory:// for tests)',
         ),
     ).default('sqlite://data/gatehouse.sqlite'),
+    EFFECT_LEASE_SECONDS: optional(z.coerce.number().int().min(1).max(3600)).default(30),
     GATEHOUSE_API_TOKEN: optional(z.string().min(16, 'must be at least 16 characters')),
     CALLBACK_SECRET: optional(z.string().min(16, 'must be at least 16 characters')),
     SLACK_BOT_TOKEN: optional(z.string().startsWith('xoxb-', 'expected a bot token starting with xoxb-')),
@@ -225,6 +228,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
     logLevel: e.LOG_LEVEL,
     storeUrl: e.STORE_URL,
+    effectLeaseSeconds: e.EFFECT_LEASE_SECONDS,
     apiToken: e.GATEHOUSE_API_TOKEN,
     callbackSecret: e.CALLBACK_SECRET ?? e.GATEHOUSE_API_TOKEN,
     slack: e.SLACK_BOT_TOKEN

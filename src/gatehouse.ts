@@ -75,6 +75,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
   const store =
     deps.store ??
     (await createStore(config.storeUrl, {
+      leaseMs: config.effectLeaseSeconds * 1000,
       ...deps.storeOptions,
       onError: (err) => logger.error({ err }, 'store error'),
       clock: deps.clock,
