@@ -14,6 +14,39 @@ const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack use
 const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id like C0123ABCD');
 const percent = z.number().gt(0, 'must be above 0').lt(100, 'must be below 100');
 
+/** How deep JSON from callers may nest: deeper data is refused at the edge, never stored. */
+export const MAX_JSON_DEPTH = 64;
+/** The largest JSON value (context, schema, modifications) one request may carry, serialized. */
+export const MAX_JSON_BYTES = 1024 * 1024;
+
+/** Nesting depth of a JSON value, counted without recursion (so no input can exhaust the stack). */
+export function jsonDepth(value: unknown): number {
+  let deepest = 0;
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [item, depth] = stack.pop() as [unknown, number];
+    if (typeof item !== 'object' || item === null) continue;
+    deepest = Math.max(deepest, depth);
+    if (depth > MAX_JSON_DEPTH) return depth;
+    for (const child of Object.values(item)) stack.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** Any JSON, at most MAX_JSON_DEPTH deep and MAX_JSON_BYTES long; checked before zod walks it. */
+export const boundedJson = z
+  .unknown()
+  .superRefine((value, ctx) => {
+    if (jsonDepth(value) > MAX_JSON_DEPTH) {
+      ctx.addIssue({ code: 'custom', message: `must not nest deeper than ${MAX_JSON_DEPTH} levels` });
+      return z.NEVER;
+    }
+    const size = JSON.stringify(value)?.length ?? 0;
+    if (size > MAX_JSON_BYTES)
+      ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_JSON_BYTES} bytes as JSON` });
+  })
+  .pipe(z.json());
+
 /** The longest deadline a request may ask for: 30 days. */
 export const MAX_TIMEOUT_SECONDS = 30 * 24 * 3600;
 
@@ -26,7 +59,7 @@ export const approvalRequestSchema = z.strictObject({
   id: approvalIdSchema.optional(),
   title: z.string().trim().min(1, 'must not be empty'),
   explanation: z.string().optional(),
-  context: z.json().optional(),
+  context: boundedJson.optional(),
   requestedBy: z.string().trim().min(1).max(200).optional(),
   taskId: z.string().trim().min(1).max(200).optional(),
   approvers: z.array(slackUserId).max(100).optional(),
@@ -49,8 +82,7 @@ export const approvalRequestSchema = z.strictObject({
     })
     .optional(),
   onTimeout: z.enum(['timeout', 'approve', 'keep-waiting']).optional(),
-  modificationsSchema: z
-    .json()
+  modificationsSchema: boundedJson
     .superRefine((schema, ctx) => {
       const problem = readableSchema(schema);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
