@@ -19,6 +19,7 @@ import { EmailApprovalNotifier } from './email/approval-notifier.js';
 import { resolveLinkSecret } from './email/links.js';
 import { Mailer } from './email/mailer.js';
 import { decisionPages } from './http/decision-pages.js';
+import type { ListQueries } from './http/lists.js';
 import { createHttpApp, mountHttp } from './http/server.js';
 import { createLogger } from './logger.js';
 import { SlackAlertPort } from './slack/alert-port.js';
@@ -29,6 +30,7 @@ import { SlackApprovalNotifier } from './slack/notifier.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
 import type { AgentRegistry, TaskService } from './tasks/index.js';
+import { createListQueries } from './wiring/queries.js';
 import { createTasks } from './wiring/tasks.js';
 
 /** Parts a caller (a test, a benchmark, an embedding app) may hand in instead of the defaults. */
@@ -52,6 +54,8 @@ export interface Gatehouse {
   callbacks: CallbackSender;
   tasks: TaskService;
   registry: AgentRegistry;
+  /** The read side of lists and the dashboard (API and web app). */
+  queries: ListQueries;
   store: Store;
   slack: App | null;
   logger: Logger;
@@ -132,7 +136,9 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
 
   const taskSurface = createTasks({ config, store, approvals, gate, alerts, slack, logger, clock: deps.clock });
   if (slack) registerListeners(slack, { gate, logger });
+  const queries = createListQueries({ store, tasks: taskSurface.tasks, alerts, clock: deps.clock });
   mountHttp(http, {
+    queries,
     gate,
     alerts,
     audit,
@@ -157,6 +163,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     callbacks,
     tasks: taskSurface.tasks,
     registry: taskSurface.registry,
+    queries,
     store,
     slack,
     logger,
