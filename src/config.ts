@@ -30,6 +30,16 @@ export interface Config {
   email: EmailConfig | null;
   anthropic: { apiKey?: string; baseUrl?: string; model: string; fallbackModel?: string };
   alerts: AlertsConfig;
+  /** Sign-in to the web app: e-mail addresses of approvers without Slack, Slack's OpenID Connect app. */
+  web: WebConfig;
+}
+
+export interface WebConfig {
+  /** Address (lower case) → Slack user id, for sign-in links when Slack is off (APPROVER_EMAILS). */
+  approverEmails: Record<string, string>;
+  /** "Sign in with Slack": the app's client id and secret (both or neither). */
+  slackClientId?: string;
+  slackClientSecret?: string;
 }
 
 export interface AlertsConfig {
@@ -144,6 +154,12 @@ const schema = z
     ).default(300),
     ALERT_COST_WARNING_PERCENT: optional(z.coerce.number().gt(0).max(100)).default(80),
     ALERT_EMAIL_FALLBACK_SECONDS: optional(z.coerce.number().int().min(1).max(3600)).default(60),
+    APPROVER_EMAILS: list(
+      z.string().regex(/^[^\s=@]+@[^\s=@]+\.[^\s=@]+=[UW][A-Z0-9]{2,}$/),
+      'an address=user id pair like alice@example.com=U0ALICE',
+    ),
+    SLACK_CLIENT_ID: optional(z.string().regex(/^[0-9]+\.[0-9]+$/, 'expected a client id like 1234567890.1234567890')),
+    SLACK_CLIENT_SECRET: optional(z.string().min(16, 'looks too short for a client secret')),
     ANTHROPIC_API_KEY: optional(z.string()),
     ANTHROPIC_BASE_URL: optional(httpUrl),
     ANTHROPIC_MODEL: optional(z.string()).default(DEFAULT_MODEL),
@@ -162,6 +178,8 @@ const schema = z
       need('SLACK_APPROVALS_CHANNEL', 'required with SLACK_BOT_TOKEN: the channel id approval requests go to');
     }
     if (env.SMTP_URL && !env.EMAIL_FROM) need('EMAIL_FROM', 'required with SMTP_URL');
+    if (env.SLACK_CLIENT_ID && !env.SLACK_CLIENT_SECRET) need('SLACK_CLIENT_SECRET', 'required with SLACK_CLIENT_ID');
+    if (env.SLACK_CLIENT_SECRET && !env.SLACK_CLIENT_ID) need('SLACK_CLIENT_ID', 'required with SLACK_CLIENT_SECRET');
   });
 
 /**
@@ -231,6 +249,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       dedupWindowSeconds: e.ALERT_DEDUP_WINDOW_SECONDS,
       costWarningPercent: e.ALERT_COST_WARNING_PERCENT,
       emailFallbackSeconds: e.ALERT_EMAIL_FALLBACK_SECONDS,
+    },
+    web: {
+      approverEmails: Object.fromEntries(
+        e.APPROVER_EMAILS.map((pair) => {
+          const [address = '', user = ''] = pair.split('=');
+          return [address.toLowerCase(), user];
+        }),
+      ),
+      slackClientId: e.SLACK_CLIENT_ID,
+      slackClientSecret: e.SLACK_CLIENT_SECRET,
     },
   };
 }

@@ -32,6 +32,7 @@ import type { Store } from './store/types.js';
 import type { AgentRegistry, TaskService } from './tasks/index.js';
 import { createListQueries } from './wiring/queries.js';
 import { createTasks } from './wiring/tasks.js';
+import { createWebSurface } from './wiring/web.js';
 
 /** Parts a caller (a test, a benchmark, an embedding app) may hand in instead of the defaults. */
 export interface GatehouseDeps {
@@ -153,6 +154,24 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
   http.use(
     '/decisions',
     decisionPages({ gate, store, secret: linkSecret, publicUrl: config.publicUrl, logger, clock: deps.clock }),
+  );
+  // The web app answers everything the routes above did not.
+  http.use(
+    createWebSurface({
+      ...taskSurface,
+      config,
+      store,
+      gate,
+      audit,
+      callbacks,
+      queries,
+      slack,
+      mailer,
+      linkSecret,
+      logger,
+      clock: deps.clock,
+      shutdown: shutdown.signal,
+    }),
   );
 
   let server: Server | undefined;

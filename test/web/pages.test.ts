@@ -1,0 +1,135 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '../support/eventually.js';
+import { startGatehouse, type TestGatehouse } from '../support/gatehouse.js';
+
+/** The local operator's pages, fetched as a browser would (no sign-in: no API token, loopback). */
+let g: TestGatehouse;
+let receiver: Server;
+let receiverUrl: string;
+let cookie = '';
+let csrf = '';
+
+const page = async (path: string) => {
+  const res = await fetch(`${g.url}${path}`, { headers: { cookie }, redirect: 'manual' });
+  const text = await res.text();
+  const token = /name="_csrf" value="([^"]+)"/.exec(text)?.[1];
+  if (token) csrf = token;
+  const set = res.headers.getSetCookie().map((c) => c.split(';')[0]);
+  if (set.length > 0) cookie = set.join('; ');
+  return { status: res.status, text };
+};
+const post = (path: string, form: Record<string, string>) =>
+  fetch(`${g.url}${path}`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf: csrf, ...form }).toString(),
+  });
+
+beforeAll(async () => {
+  receiver = createServer((_req, res) => res.writeHead(200).end('ok'));
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/done`;
+  g = await startGatehouse({ slack: false, env: { GATEHOUSE_API_TOKEN: '' } });
+  await page('/');
+});
+afterAll(async () => {
+  await g.stop();
+  await new Promise((resolve) => receiver.close(resolve));
+});
+
+const submit = (json: Record<string, unknown>) => g.gatehouse.gate.submit(json as never);
+
+describe('Approve with changes (server side)', () => {
+  it('checks the values with the gate’s rules and shows the diff before deciding', async () => {
+    await submit({
+      id: 'scale-1',
+      title: 'Scale checkout',
+      context: { replicas: 3, tier: 'gold' },
+      modificationsSchema: {
+        type: 'object',
+        properties: { replicas: { type: 'integer', maximum: 10 }, tier: { enum: ['gold', 'silver'] } },
+        required: ['replicas'],
+      },
+    });
+    const form = await page('/approvals/scale-1/changes');
+    expect(form.text).toContain('<select id="field-tier"');
+    expect(form.text).toContain('max="10"');
+
+    const notNumber = await post('/approvals/scale-1/changes', { 'f.replicas': 'lots', 'f.tier': 'gold' });
+    expect(notNumber.status).toBe(400);
+    expect(await notNumber.text()).toContain('Enter a whole number');
+    const tooMany = await post('/approvals/scale-1/changes', { 'f.replicas': '99', 'f.tier': 'gold' });
+    expect(tooMany.status).toBe(400);
+    expect(await tooMany.text()).toMatch(/replicas<\/a>: Too big/);
+    const review = await post('/approvals/scale-1/changes', { 'f.replicas': '4', 'f.tier': 'silver' });
+    expect(review.status).toBe(200);
+    const diff = await review.text();
+    expect(diff).toContain(
+      '<th scope="row">replicas</th><td class="from"><del>3</del></td><td class="to"><ins>4</ins></td>',
+    );
+    expect(diff).toContain('<th scope="row">tier</th>');
+    // Reviewing decided nothing.
+    expect((await g.gatehouse.gate.get('scale-1')).status).toBe('pending');
+    const modifications = /name="modifications" value="([^"]+)"/.exec(diff)![1]!.replaceAll('&quot;', '"');
+    const decided = await post('/approvals/scale-1/decide', { decision: 'approve', modifications });
+    expect(decided.status).toBe(303);
+    expect((await g.gatehouse.gate.get('scale-1')).decision).toMatchObject({
+      via: 'web',
+      modifications: { replicas: 4, tier: 'silver' },
+      edited: true,
+    });
+  });
+
+  it('answers a second decision with who decided first', async () => {
+    const again = await post('/approvals/scale-1/decide', { decision: 'reject' });
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain('Approved by local-operator');
+  });
+});
+
+describe('history and the approval page', () => {
+  it('shows the audit timeline with callback attempts and whether the chain verifies', async () => {
+    await submit({ id: 'mail-1', title: 'Send the newsletter', callbackUrl: receiverUrl });
+    await post('/approvals/mail-1/decide', { decision: 'reject', feedback: 'Not this week' });
+    await eventually(
+      () => g.gatehouse.callbacks.deliveries('mail-1'),
+      (d) => d[0]?.state === 'delivered',
+    );
+    await g.gatehouse.audit.idle();
+    const { text } = await page('/approvals/mail-1');
+    expect(text).toContain('Rejected by local-operator');
+    expect(text).toContain('Not this week');
+    expect(text).toMatch(/<strong>Requested<\/strong>/);
+    expect(text).toMatch(/<strong>Decided<\/strong> by local-operator/);
+    expect(text).toContain(`<strong>Callback attempt 1</strong> to ${receiverUrl}:`);
+    expect(text).toContain('HTTP 200');
+    expect(text).toContain('The audit chain verifies');
+  });
+
+  it('searches and filters decided approvals only', async () => {
+    await submit({ id: 'still-open', title: 'Send the other newsletter' });
+    const all = await page('/history?q=newsletter');
+    expect(all.text).toContain('/approvals/mail-1');
+    expect(all.text).not.toContain('/approvals/still-open');
+    const approved = await page('/history?status=approved');
+    expect(approved.text).toContain('/approvals/scale-1');
+    expect(approved.text).not.toContain('/approvals/mail-1');
+    expect((await page('/history?q=nothing-like-this')).text).toContain('No decided approval matches.');
+  });
+});
+
+describe('tasks pages', () => {
+  it('refuses input that is not JSON, and names the agent input that is wrong', async () => {
+    await page('/tasks');
+    const notJson = await post('/tasks', { agent: 'content-pipeline', input: '{topic' });
+    expect(notJson.status).toBe(400);
+    expect(await notJson.text()).toContain('not valid JSON');
+    const wrong = await post('/tasks', { agent: 'content-pipeline', input: '{"topic": ""}' });
+    expect(wrong.status).toBe(400);
+    expect(await wrong.text()).toContain('topic: must not be empty');
+    expect((await g.gatehouse.queries.tasks.list({ limit: 5 })).items).toEqual([]);
+  });
+});
