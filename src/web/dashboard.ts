@@ -43,7 +43,7 @@ export function dashboardRoutes(queries: ListQueries): Router {
       </dl>
       <div class="charts">
         ${chart('chart-cost', 'Cost per day against budget (USD)', `Spend of the tasks started each day, and the sum of their budgets: ${usd(cost)} of ${usd(budget)} over ${summary.days} days.`)}
-        ${chart('chart-approvals', 'Approvals per day and time to decision', `Outcomes of the approvals decided each day, and their mean time to decision in minutes. ${approvals.decisionSeconds.count} decisions by people in ${summary.days} days.`)}
+        ${chart('chart-approvals', 'Approvals per day and time to decision', `Outcomes of the approvals decided each day, and their mean time to decision. ${approvals.decisionSeconds.count} decisions by people in ${summary.days} days.`)}
         ${chart('chart-alerts', 'Alerts in the last 24 hours by severity', `${alerts.bySeverity.critical} critical, ${alerts.bySeverity.warning} warning and ${alerts.bySeverity.info} info alerts, per hour.`)}
         ${chart('chart-tasks', 'Tasks by state', `${tasks.counts.running} running, ${tasks.counts.interrupted} interrupted, ${tasks.counts.failed} failed, ${tasks.counts.cancelled} cancelled, ${tasks.counts.completed} completed.`)}
       </div>

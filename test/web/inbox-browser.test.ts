@@ -157,6 +157,30 @@ describe.skipIf(!hasChromium)('web inbox in Chromium', () => {
     expect(await page.locator('#live').textContent()).toContain('approved by U0BOB via slack');
   });
 
+  it('reaches every control by keyboard, with a visible focus', async () => {
+    await request('keyboard');
+    await page.goto(`${g.url}/`);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+    expect(await page.evaluate('getComputedStyle(document.activeElement).outlineStyle')).toBe('solid');
+    const approve = page
+      .locator('article[data-approval="keyboard"]')
+      .getByRole('button', { name: 'Approve', exact: true });
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await approve.evaluate(
+        (button) =>
+          button === (button as unknown as { ownerDocument: { activeElement: unknown } }).ownerDocument.activeElement,
+      );
+    }
+    expect(reached).toBe(true);
+    expect(await page.evaluate('getComputedStyle(document.activeElement).outlineWidth')).toBe('3px');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(`${g.url}/approvals/keyboard`);
+    expect((await g.gatehouse.gate.get('keyboard')).decision).toMatchObject({ decidedBy: 'U0ALICE', via: 'web' });
+  });
+
   it('shows a non-approver no buttons and refuses forged POSTs', async () => {
     await request('refunds');
     await signIn('u0mallory@example.com');
@@ -205,6 +229,15 @@ describe.skipIf(!hasChromium)('web inbox in Chromium', () => {
       }
       expect(await seriousViolations(page), path).toEqual([]);
     }
+    // Dark, as the system asks: the same checks (contrast above all).
+    await page.emulateMedia({ colorScheme: 'dark' });
+    for (const path of ['/', '/dashboard']) {
+      await page.goto(`${g.url}${path}`);
+      if (path === '/dashboard') await page.locator('body[data-charts="drawn"]').waitFor();
+      expect(await seriousViolations(page), `${path} (dark)`).toEqual([]);
+      console.log(`screenshot: ${await screenshot(page, path === '/' ? 'inbox-dark' : 'dashboard-dark')}`);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize({ width: 320, height: 800 });
     await page.goto(`${g.url}/`);
     expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(320);
