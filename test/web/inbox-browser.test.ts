@@ -106,6 +106,7 @@ describe.skipIf(!hasChromium)('web inbox in Chromium', () => {
     await item.getByRole('button', { name: 'Approve with changes' }).click();
     const replicas = page.getByLabel('Replicas');
     expect(await replicas.inputValue()).toBe('3');
+    console.log(`screenshot: ${await screenshot(page, 'approve-with-changes')}`);
     // The page refuses what the schema refuses before anything is sent.
     await replicas.fill('99');
     await page.getByRole('button', { name: 'Review changes' }).click();
@@ -119,10 +120,12 @@ describe.skipIf(!hasChromium)('web inbox in Chromium', () => {
     await replicas.fill('5');
     await page.getByRole('button', { name: 'Review changes' }).click();
     const diff = page.getByRole('table', { name: 'What changes' });
+    console.log(`screenshot: ${await screenshot(page, 'review-changes')}`);
     expect(await diff.getByRole('row', { name: /replicas 3 5/ }).count()).toBe(1);
     await page.getByRole('button', { name: 'Confirm approval with changes' }).click();
     await page.waitForURL(`${g.url}/approvals/checkout`);
     await page.getByText('The audit chain verifies').waitFor();
+    console.log(`screenshot: ${await screenshot(page, 'approval')}`);
 
     const stored = await g.gatehouse.gate.get('checkout');
     expect(stored.status).toBe('approved');
@@ -135,7 +138,7 @@ describe.skipIf(!hasChromium)('web inbox in Chromium', () => {
   });
 
   it('removes a request decided by a Slack click from the open inbox without a reload', async () => {
-    await page.goto(`${g.url}/`);
+    await signIn('u0alice@example.com');
     await page.locator('body[data-live="connected"]').waitFor();
     const ts = await request('payments');
     const item = page.locator('article[data-approval="payments"]');
@@ -158,6 +161,7 @@ describe.skipIf(!hasChromium)('web inbox in Chromium', () => {
   });
 
   it('reaches every control by keyboard, with a visible focus', async () => {
+    await signIn('u0alice@example.com');
     await request('keyboard');
     await page.goto(`${g.url}/`);
     await page.keyboard.press('Tab');

@@ -22,8 +22,11 @@
     }
   };
   const entry = (id) => document.querySelector(`article[data-approval="${CSS.escape(id)}"]`);
+  // Decided here or elsewhere: an answer fetched before the decision must not bring it back.
+  const decided = new Set();
   const refresh = async (id) => {
     const response = await fetch(`/inbox/items/${encodeURIComponent(id)}`, { headers: { accept: 'text/html' } });
+    if (decided.has(id)) return;
     const current = entry(id);
     if (response.status === 404) {
       current?.remove();
@@ -51,6 +54,7 @@
     events.addEventListener('approval', (message) => {
       const notice = JSON.parse(message.data);
       if (notice.type === 'decided') {
+        decided.add(notice.id);
         const current = entry(notice.id);
         const title = current?.querySelector('h3')?.textContent?.trim();
         current?.remove();
