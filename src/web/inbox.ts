@@ -202,8 +202,8 @@ function reviewPage(res: Response, path: string, record: ApprovalRecord, value: 
       ${csrfField(visit)}
       <input type="hidden" name="decision" value="approve">
       <input type="hidden" name="modifications" value="${JSON.stringify(value)}">
-      <label for="review-reason">Reason (optional)</label>
-      <textarea id="review-reason" name="feedback" rows="2" maxlength="${MAX_REASON}"></textarea>
+      <div class="field"><label for="review-reason">Reason (optional)</label>
+      <textarea id="review-reason" name="feedback" rows="2" maxlength="${MAX_REASON}"></textarea></div>
       <div class="buttons"><button type="submit" class="approve">Confirm approval with changes</button>
       <a href="/approvals/${record.id}/changes" class="button secondary">Edit again</a></div>
     </form>`;

@@ -68,13 +68,25 @@ function shownValue(field: FlatField, original: JsonValue, posted: Record<string
   return value === undefined || value === null ? '' : String(value);
 }
 
+/** "A whole number from 1 to 10": the bounds the page checks, said before anyone types. */
+function boundsHint(field: FlatField, property: SchemaProperty): string | null {
+  if (field.type !== 'number' && field.type !== 'integer') return null;
+  const kind = field.type === 'integer' ? 'A whole number' : 'A number';
+  const { minimum: min, maximum: max } = property;
+  if (typeof min === 'number' && typeof max === 'number') return `${kind} from ${min} to ${max}.`;
+  if (typeof min === 'number') return `${kind}, at least ${min}.`;
+  if (typeof max === 'number') return `${kind}, at most ${max}.`;
+  return `${kind}.`;
+}
+
 function fieldInput(record: ApprovalRecord, field: FlatField, value: string, error: string | undefined): SafeHtml {
   const id = `field-${field.name}`;
-  const describedBy = [field.description ? `${id}-help` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
+  const property = propertyOf(record, field.name);
+  const help = [field.description, boundsHint(field, property)].filter(Boolean).join(' ');
+  const describedBy = [help ? `${id}-help` : '', error ? `${id}-error` : ''].filter(Boolean).join(' ');
   const common = html` id="${id}" name="${fieldName(field.name)}"${field.required ? html` required` : ''}${
     describedBy ? html` aria-describedby="${describedBy}"` : ''
   }${error ? html` aria-invalid="true"` : ''}`;
-  const property = propertyOf(record, field.name);
   const choices = field.options ?? (field.type === 'boolean' ? ['true', 'false'] : null);
   let input: SafeHtml;
   if (choices) {
@@ -96,7 +108,7 @@ function fieldInput(record: ApprovalRecord, field: FlatField, value: string, err
   }
   return html`<div class="field${error ? ' invalid' : ''}">
     <label for="${id}">${field.label}${field.required ? html` <span class="muted">(required)</span>` : ''}</label>
-    ${field.description ? html`<p class="help" id="${id}-help">${field.description}</p>` : ''}
+    ${help ? html`<p class="help" id="${id}-help">${help}</p>` : ''}
     ${input}
     ${error ? html`<p class="error" id="${id}-error">${error}</p>` : ''}
   </div>`;
