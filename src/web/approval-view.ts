@@ -4,7 +4,7 @@ import { contextRows, formatTime, maskedRecord, outcomeSentence } from '../email
 import { truncate } from '../text.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField } from './layout.js';
-import type { Principal, Visit } from './session.js';
+import { LOCAL_OPERATOR_ID, type Principal, type Visit } from './session.js';
 
 /** Longest reason a web form takes (as the e-mail confirm page). */
 export const MAX_REASON = 1500;
@@ -26,12 +26,12 @@ export function rightsOf(record: ApprovalRecord, principal: Principal | null): R
   const none = (why: string | null): Rights => ({ approve: false, reject: false, why });
   if (record.status !== 'pending') return none(null);
   if (!principal) return none('Sign in to decide.');
+  const who = principal.kind === 'local' ? LOCAL_OPERATOR_ID : (principal.userId ?? '');
+  if ((record.votes ?? []).some((vote) => vote.voter === who)) return none('You have voted on this request.');
   if (principal.kind === 'local') return { approve: true, reject: true, why: null };
-  const who = principal.userId ?? '';
   if (record.approvers.length > 0 && !record.approvers.includes(who)) {
     return none('You are not an approver of this request.');
   }
-  if ((record.votes ?? []).some((vote) => vote.voter === who)) return none('You have voted on this request.');
   if (record.quorum?.allowSelfApproval === false && record.requestedBy === who) {
     return { approve: false, reject: true, why: 'You asked for this, so you may not approve it.' };
   }

@@ -4,7 +4,7 @@ import { changedFields, originalValues } from '../approvals/modifications.js';
 import type { ApprovalQueries } from '../approvals/queries.js';
 import { approvalIdSchema, toFieldIssues } from '../approvals/schema.js';
 import type { ApprovalRecord, DecisionInput, JsonValue } from '../approvals/types.js';
-import { AlreadyDecidedError, NotAllowedError, NotFoundError, ValidationError } from '../errors.js';
+import { AlreadyDecidedError, ConflictError, NotAllowedError, NotFoundError, ValidationError } from '../errors.js';
 import { inboxItem, MAX_REASON, outcomeLine, requestBody, rightsOf } from './approval-view.js';
 import { html, type SafeHtml } from './html.js';
 import { csrfField, sendMessage, sendPage } from './layout.js';
@@ -116,6 +116,7 @@ export function inboxRoutes({ gate, approvals, now }: InboxOptions): Router {
     } catch (error) {
       if (error instanceof AlreadyDecidedError) return decidedPage(res, req.path, error.approval, 409);
       if (error instanceof NotAllowedError) return sendMessage(res, 403, 'Not allowed', error.message, req.path);
+      if (error instanceof ConflictError) return sendMessage(res, 409, 'Already voted', error.message, req.path);
       throw error;
     }
     res.redirect(303, `/approvals/${encodeURIComponent(id)}`);

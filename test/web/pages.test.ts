@@ -90,6 +90,23 @@ describe('Approve with changes (server side)', () => {
   });
 });
 
+describe('quorum', () => {
+  it('counts a web vote toward the quorum and shows the progress until it is reached', async () => {
+    await submit({ id: 'two-keys', title: 'Delete the old bucket', requiredApprovals: 2, approvers: [] });
+    const voted = await post('/approvals/two-keys/decide', { decision: 'approve' });
+    expect(voted.status).toBe(303);
+    const stored = await g.gatehouse.gate.get('two-keys');
+    expect(stored.status).toBe('pending');
+    expect(stored.votes).toMatchObject([{ voter: 'local-operator', via: 'web', vote: 'approve' }]);
+    const inbox = await page('/');
+    expect(inbox.text).toContain('1 of 2 approvals');
+    expect(inbox.text).toContain('You have voted on this request.');
+    const again = await post('/approvals/two-keys/decide', { decision: 'approve' });
+    expect(again.status).toBe(409);
+    expect(await again.text()).toContain('has already voted');
+  });
+});
+
 describe('history and the approval page', () => {
   it('shows the audit timeline with callback attempts and whether the chain verifies', async () => {
     await submit({ id: 'mail-1', title: 'Send the newsletter', callbackUrl: receiverUrl });

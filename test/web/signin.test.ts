@@ -195,6 +195,25 @@ describe('sign-in links by e-mail without Slack (APPROVER_EMAILS)', () => {
     expect(used.status).toBe(303);
     expect(await (await browser.get('/')).text()).toContain('Signed in as');
 
+    // The gate's self-approval rule holds on the web: the requester sees Reject only, and a forged approve is refused.
+    await g.gatehouse.gate.submit({
+      id: 'own-1',
+      title: 'My own deploy',
+      requestedBy: 'U0ALICE',
+      allowSelfApproval: false,
+    });
+    const inbox = await (await browser.get('/')).text();
+    const own = inbox.slice(inbox.indexOf('data-approval="own-1"'));
+    expect(own).toContain('You asked for this, so you may not approve it.');
+    expect(own.slice(0, own.indexOf('</article>'))).not.toContain('value="approve"');
+    const forgedApprove = await browser.post('/approvals/own-1/decide', {
+      decision: 'approve',
+      _csrf: Browser.csrf(inbox),
+    });
+    expect(forgedApprove.status).toBe(403);
+    expect(await forgedApprove.text()).toContain('may not approve');
+    expect((await g.gatehouse.gate.get('own-1')).status).toBe('pending');
+
     const again = new Browser(g.url);
     const page = await (await again.get(link.pathname)).text();
     expect((await again.post(link.pathname, { _csrf: Browser.csrf(page) })).status).toBe(409);
