@@ -2,12 +2,14 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/eventually.js';
+import { FakeAnthropic, messageReply } from '../support/fake-anthropic.js';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.js';
 
 /** The local operator's pages, fetched as a browser would (no sign-in: no API token, loopback). */
 let g: TestGatehouse;
 let receiver: Server;
 let receiverUrl: string;
+let anthropic: FakeAnthropic;
 let cookie = '';
 let csrf = '';
 
@@ -32,12 +34,21 @@ beforeAll(async () => {
   receiver = createServer((_req, res) => res.writeHead(200).end('ok'));
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/done`;
-  g = await startGatehouse({ slack: false, env: { GATEHOUSE_API_TOKEN: '' } });
+  anthropic = await FakeAnthropic.start();
+  anthropic.reply = (call) =>
+    messageReply(call, {
+      text: '```json\n{"summary":"Search first.","audience":"runners","channels":[{"name":"search","share":1}]}\n```',
+    });
+  g = await startGatehouse({
+    slack: false,
+    env: { GATEHOUSE_API_TOKEN: '', ANTHROPIC_API_KEY: 'test-key', ANTHROPIC_BASE_URL: anthropic.url },
+  });
   await page('/');
 });
 afterAll(async () => {
   await g.stop();
   await new Promise((resolve) => receiver.close(resolve));
+  await anthropic.close();
 });
 
 const submit = (json: Record<string, unknown>) => g.gatehouse.gate.submit(json as never);
@@ -148,5 +159,32 @@ describe('tasks pages', () => {
     expect(wrong.status).toBe(400);
     expect(await wrong.text()).toContain('topic: must not be empty');
     expect((await g.gatehouse.queries.tasks.list({ limit: 5 })).items).toEqual([]);
+  });
+
+  it('starts, cancels and resumes a task, and shows what it waits for', async () => {
+    await page('/tasks');
+    const started = await post('/tasks', { agent: 'campaign-launch', input: '{"budget": 60000}' });
+    expect(started.status).toBe(303);
+    const path = started.headers.get('location')!;
+    const id = path.split('/').at(-1)!;
+    const waiting = await eventually(
+      () => g.gatehouse.tasks.status(id),
+      (t) => t.waitingFor !== null,
+    );
+    const panel = await page(`${path}/panel`);
+    expect(panel.text).toContain('Waiting for approval');
+    expect(panel.text).toContain(`/approvals/${waiting.waitingFor!.approvalId}`);
+    expect(panel.text).toContain('>Cancel</button>');
+
+    expect((await post(`${path}/cancel`, {})).status).toBe(303);
+    const cancelled = await g.gatehouse.tasks.settled(id);
+    expect(cancelled.status).toBe('cancelled');
+    expect((await page(path)).text).toContain('>Resume</button>');
+    expect((await post(`${path}/cancel`, {})).status).toBe(409);
+
+    expect((await post(`${path}/resume`, {})).status).toBe(303);
+    expect((await g.gatehouse.tasks.status(id)).status).toBe('running');
+    await g.gatehouse.tasks.cancel(id);
+    await g.gatehouse.tasks.settled(id);
   });
 });
