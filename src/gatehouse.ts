@@ -158,7 +158,8 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
   // The web app answers everything the routes above did not.
   http.use(
     createWebSurface({
-      ...taskSurface,
+      tasks: taskSurface.tasks,
+      registry: taskSurface.registry,
       config,
       store,
       gate,
