@@ -34,6 +34,16 @@ export interface Config {
   email: EmailConfig | null;
   anthropic: { apiKey?: string; baseUrl?: string; model: string; fallbackModel?: string };
   alerts: AlertsConfig;
+  /** Sign-in to the web app: e-mail addresses of approvers without Slack, Slack's OpenID Connect app. */
+  web: WebConfig;
+}
+
+export interface WebConfig {
+  /** Address (lower case) → Slack user id, for sign-in links when Slack is off (APPROVER_EMAILS). */
+  approverEmails: Record<string, string>;
+  /** "Sign in with Slack": the app's client id and secret (both or neither). */
+  slackClientId?: string;
+  slackClientSecret?: string;
 }
 
 export interface AlertsConfig {
@@ -176,6 +186,10 @@ const schema = z
         .min(60)
         .max(30 * 24 * 3600),
     ).default(86_400),
+    APPROVER_EMAILS: list(
+      z.string().regex(/^[^\s=@]+@[^\s=@]+\.[^\s=@]+=[UW][A-Z0-9]{2,}$/),
+      'an address=user id pair like alice@example.com=U0ALICE',
+    ),
     ANTHROPIC_API_KEY: optional(z.string()),
     ANTHROPIC_BASE_URL: optional(httpUrl),
     ANTHROPIC_MODEL: optional(z.string()).default(DEFAULT_MODEL),
@@ -184,10 +198,10 @@ const schema = z
   .superRefine((env, ctx) => {
     const need = (field: string, message: string) => ctx.addIssue({ code: 'custom', path: [field], message });
     const slackOn = env.SLACK_BOT_TOKEN !== undefined;
-    const oauthOn = env.SLACK_CLIENT_ID !== undefined || env.SLACK_CLIENT_SECRET !== undefined;
+    // With a bot token (one workspace) the client id and secret serve "Sign in with Slack" only;
+    // without one they turn on OAuth install for many workspaces.
+    const oauthOn = !slackOn && (env.SLACK_CLIENT_ID !== undefined || env.SLACK_CLIENT_SECRET !== undefined);
     if (oauthOn) {
-      if (slackOn)
-        need('SLACK_BOT_TOKEN', 'set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID (OAuth), not both');
       if (!env.SLACK_CLIENT_ID) need('SLACK_CLIENT_ID', 'required with SLACK_CLIENT_SECRET');
       if (!env.SLACK_CLIENT_SECRET) need('SLACK_CLIENT_SECRET', 'required with SLACK_CLIENT_ID');
       if (!env.SLACK_STATE_SECRET) need('SLACK_STATE_SECRET', 'required with SLACK_CLIENT_ID: signs the OAuth state');
@@ -205,6 +219,8 @@ const schema = z
       need('SLACK_APPROVALS_CHANNEL', 'required with SLACK_BOT_TOKEN: the channel id approval requests go to');
     }
     if (env.SMTP_URL && !env.EMAIL_FROM) need('EMAIL_FROM', 'required with SMTP_URL');
+    if (env.SLACK_CLIENT_ID && !env.SLACK_CLIENT_SECRET) need('SLACK_CLIENT_SECRET', 'required with SLACK_CLIENT_ID');
+    if (env.SLACK_CLIENT_SECRET && !env.SLACK_CLIENT_ID) need('SLACK_CLIENT_ID', 'required with SLACK_CLIENT_SECRET');
   });
 
 /**
@@ -240,7 +256,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         }
       : null,
     slackOAuth:
-      e.SLACK_CLIENT_ID && e.SLACK_CLIENT_SECRET && e.SLACK_STATE_SECRET && e.SLACK_SIGNING_SECRET
+      !e.SLACK_BOT_TOKEN && e.SLACK_CLIENT_ID && e.SLACK_CLIENT_SECRET && e.SLACK_STATE_SECRET && e.SLACK_SIGNING_SECRET
         ? {
             clientId: e.SLACK_CLIENT_ID,
             clientSecret: e.SLACK_CLIENT_SECRET,
@@ -286,6 +302,16 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       costWarningPercent: e.ALERT_COST_WARNING_PERCENT,
       emailFallbackSeconds: e.ALERT_EMAIL_FALLBACK_SECONDS,
       deliveryHorizonSeconds: e.ALERT_DELIVERY_HORIZON_SECONDS,
+    },
+    web: {
+      approverEmails: Object.fromEntries(
+        e.APPROVER_EMAILS.map((pair) => {
+          const [address = '', user = ''] = pair.split('=');
+          return [address.toLowerCase(), user];
+        }),
+      ),
+      slackClientId: e.SLACK_CLIENT_ID,
+      slackClientSecret: e.SLACK_CLIENT_SECRET,
     },
   };
 }

@@ -20,6 +20,7 @@ import { EmailApprovalNotifier } from './email/approval-notifier.js';
 import { resolveLinkSecret } from './email/links.js';
 import { Mailer } from './email/mailer.js';
 import { decisionPages } from './http/decision-pages.js';
+import type { ListQueries } from './http/lists.js';
 import { createHttpApp, mountHttp } from './http/server.js';
 import { createLogger } from './logger.js';
 import { SlackAlertPort } from './slack/alert-port.js';
@@ -32,7 +33,9 @@ import { createSlackPlatform } from './slack/platform.js';
 import { createStore } from './store/index.js';
 import type { Store, StoreOptions } from './store/types.js';
 import type { AgentRegistry, TaskService } from './tasks/index.js';
+import { createListQueries } from './wiring/queries.js';
 import { createTasks } from './wiring/tasks.js';
+import { createWebSurface } from './wiring/web.js';
 
 /** Parts a caller (a test, a benchmark, an embedding app) may hand in instead of the defaults. */
 export interface GatehouseDeps {
@@ -57,6 +60,8 @@ export interface Gatehouse {
   callbacks: CallbackSender;
   tasks: TaskService;
   registry: AgentRegistry;
+  /** The read side of lists and the dashboard (API and web app). */
+  queries: ListQueries;
   store: Store;
   slack: App | null;
   logger: Logger;
@@ -177,7 +182,9 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
         clock: deps.clock,
       })
     : null;
+  const queries = createListQueries({ store, tasks: taskSurface.tasks, alerts, clock: deps.clock });
   mountHttp(http, {
+    queries,
     gate,
     alerts,
     audit,
@@ -193,6 +200,25 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     '/decisions',
     decisionPages({ gate, store, secret: linkSecret, publicUrl: config.publicUrl, logger, clock: deps.clock }),
   );
+  // The web app answers everything the routes above did not.
+  http.use(
+    createWebSurface({
+      tasks: taskSurface.tasks,
+      registry: taskSurface.registry,
+      config,
+      store,
+      gate,
+      audit,
+      callbacks,
+      queries,
+      slack,
+      mailer,
+      linkSecret,
+      logger,
+      clock: deps.clock,
+      shutdown: shutdown.signal,
+    }),
+  );
 
   let server: Server | undefined;
   return {
@@ -202,6 +228,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     callbacks,
     tasks: taskSurface.tasks,
     registry: taskSurface.registry,
+    queries,
     store,
     slack,
     logger,

@@ -16,8 +16,6 @@ const percent = z.number().gt(0, 'must be above 0').lt(100, 'must be below 100')
 
 /** How deep JSON from callers may nest: deeper data is refused at the edge, never stored. */
 export const MAX_JSON_DEPTH = 64;
-/** The largest JSON value (context, schema, modifications) one request may carry, serialized. */
-export const MAX_JSON_BYTES = 1024 * 1024;
 
 /** Nesting depth of a JSON value, counted without recursion (so no input can exhaust the stack). */
 export function jsonDepth(value: unknown): number {
@@ -33,19 +31,15 @@ export function jsonDepth(value: unknown): number {
   return deepest;
 }
 
-/** Any JSON, at most MAX_JSON_DEPTH deep and MAX_JSON_BYTES long; checked before zod walks it. */
-export const boundedJson = z
-  .unknown()
-  .superRefine((value, ctx) => {
-    if (jsonDepth(value) > MAX_JSON_DEPTH) {
-      ctx.addIssue({ code: 'custom', message: `must not nest deeper than ${MAX_JSON_DEPTH} levels` });
-      return z.NEVER;
-    }
-    const size = JSON.stringify(value)?.length ?? 0;
-    if (size > MAX_JSON_BYTES)
-      ctx.addIssue({ code: 'custom', message: `must be at most ${MAX_JSON_BYTES} bytes as JSON` });
-  })
-  .pipe(z.json());
+/** The fields of `input` (or the value itself) nesting deeper than MAX_JSON_DEPTH. */
+function deeperThanAllowed(input: unknown): FieldIssue[] {
+  const message = `must not nest deeper than ${MAX_JSON_DEPTH} levels`;
+  if (typeof input !== 'object' || input === null) return [];
+  if (Array.isArray(input)) return jsonDepth(input) > MAX_JSON_DEPTH + 1 ? [{ field: 'body', message }] : [];
+  return Object.entries(input).flatMap(([field, value]) =>
+    jsonDepth(value) > MAX_JSON_DEPTH ? [{ field, message }] : [],
+  );
+}
 
 /** The longest deadline a request may ask for: 30 days. */
 export const MAX_TIMEOUT_SECONDS = 30 * 24 * 3600;
@@ -59,7 +53,7 @@ export const approvalRequestSchema = z.strictObject({
   id: approvalIdSchema.optional(),
   title: z.string().trim().min(1, 'must not be empty'),
   explanation: z.string().optional(),
-  context: boundedJson.optional(),
+  context: z.json().optional(),
   requestedBy: z.string().trim().min(1).max(200).optional(),
   taskId: z.string().trim().min(1).max(200).optional(),
   approvers: z.array(slackUserId).max(100).optional(),
@@ -82,7 +76,8 @@ export const approvalRequestSchema = z.strictObject({
     })
     .optional(),
   onTimeout: z.enum(['timeout', 'approve', 'keep-waiting']).optional(),
-  modificationsSchema: boundedJson
+  modificationsSchema: z
+    .json()
     .superRefine((schema, ctx) => {
       const problem = readableSchema(schema);
       if (problem) ctx.addIssue({ code: 'custom', message: problem });
@@ -103,6 +98,9 @@ export function toFieldIssues(error: z.ZodError): FieldIssue[] {
 
 /** Validates with `schema` or throws a ValidationError naming every wrong field. */
 export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown): T {
+  // Checked before zod walks the value: its recursion would overflow the stack on deep input.
+  const tooDeep = deeperThanAllowed(input);
+  if (tooDeep.length > 0) throw new ValidationError(tooDeep);
   const result = schema.safeParse(input);
   if (!result.success) throw new ValidationError(toFieldIssues(result.error));
   return result.data;

@@ -4,7 +4,7 @@ import { AlreadyDecidedError } from '../errors.js';
 import { type EffectQueue, type RecordStore, RetryLater, type StoredEffect } from '../store/types.js';
 import { announcedEffects, EFFECT, stepDueAt, stepEffects } from './effects.js';
 import type { ApprovalEventType } from './events.js';
-import type { ApprovalNotifier } from './notifier.js';
+import { type ApprovalNotifier, silentNotifier } from './notifier.js';
 import type { ApprovalRecord, ApprovalStatus, DecisionInput } from './types.js';
 
 /** What the approval workers need from the gate. */
@@ -35,6 +35,8 @@ export function registerApprovalWork(work: ApprovalWork): void {
   const load = async (effect: StoredEffect) => records.get(String(effect.payload.approvalId));
 
   effects.handle(EFFECT.announce, async (effect) => {
+    // With no surface attached there is nobody to tell: nothing is owed.
+    if (notifier === silentNotifier) return;
     const record = await load(effect);
     // Posted even when decided before its first try (the outcome then shows there); retried only
     // while pending: once decided, nobody needs asking.

@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import type { ApprovalGate } from '../approvals/gate.js';
-import { approvalIdSchema, boundedJson, parseOrThrow } from '../approvals/schema.js';
+import { approvalIdSchema, parseOrThrow } from '../approvals/schema.js';
 import type { ApprovalRecord } from '../approvals/types.js';
 
 /** The longest a GET may hold the connection waiting for a decision. */
@@ -11,7 +11,7 @@ export const decisionSchema = z.strictObject({
   decision: z.enum(['approve', 'reject']),
   decidedBy: z.string().trim().min(1, 'must name who decides').max(200),
   feedback: z.string().max(10_000).nullish(),
-  modifications: boundedJson.nullish(),
+  modifications: z.json().nullish(),
 });
 
 export const cancelSchema = z.strictObject({

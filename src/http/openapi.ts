@@ -5,7 +5,8 @@ import { approvalIdSchema, approvalRequestSchema } from '../approvals/schema.js'
 import type { ApprovalRecord } from '../approvals/types.js';
 import { historySchema } from './alerts.js';
 import { cancelSchema, decisionSchema, MAX_WAIT_SECONDS, waitSchema } from './approvals.js';
-import { taskCancelSchema, taskIdSchema, taskListSchema, taskStartSchema } from './tasks.js';
+import { approvalListSchema, summaryQuerySchema, taskListQuerySchema } from './lists.js';
+import { taskCancelSchema, taskIdSchema, taskStartSchema } from './tasks.js';
 
 /** A JSON Schema or OpenAPI object, as plain JSON. */
 type Json = Record<string, unknown>;
@@ -151,6 +152,12 @@ const op = (operationId: string, summary: string, responses: Json, more: Json = 
   responses,
 });
 const listOf = (key: string, items: Json) => ({ type: 'object', properties: { [key]: { type: 'array', items } } });
+/** A page of a newest-first list: the items under `key`, and the cursor of the next page (null on the last). */
+const pageOf = (key: string, items: Json) => ({
+  type: 'object',
+  required: [key, 'nextCursor'],
+  properties: { [key]: { type: 'array', items }, nextCursor: { type: ['string', 'null'] } },
+});
 const object = { type: 'object' };
 /** For routes that need no token. */
 const open = { security: [] };
@@ -180,6 +187,20 @@ export function openApiDocument(): Json {
           'Request an approval, or get the one already asked with the same id',
           { 201: { ...approval, description: 'Created' }, 200: approval, ...errors(400, 401, 413), 409: conflict },
           body(c.add('ApprovalRequest', approvalRequestSchema)),
+        ),
+        get: op(
+          'listApprovals',
+          'Approvals, newest first, filtered by status (comma-separated), approver, task, time and text; pass `nextCursor` back as `cursor` for the next page',
+          { 200: answer('A page of approvals', pageOf('approvals', ref('Approval'))), ...errors(400, 401) },
+          { parameters: c.parameters('query', approvalListSchema) },
+        ),
+      },
+      '/api/v1/summary': {
+        get: op(
+          'dashboardSummary',
+          'The dashboard figures: tasks by state, completion time, failure rate, cost per day against budget, approvals per day and time to decision, alerts of the last 24 h by severity',
+          { 200: answer('The figures', object), ...errors(400, 401) },
+          { parameters: c.parameters('query', summaryQuerySchema) },
         ),
       },
       '/api/v1/approvals/{id}': {
@@ -254,11 +275,9 @@ export function openApiDocument(): Json {
         ),
         get: op(
           'listTasks',
-          'Recent tasks',
-          { 200: answer('Tasks', listOf('tasks', ref('Task'))), ...errors(400, 401) },
-          {
-            parameters: c.parameters('query', taskListSchema),
-          },
+          'Tasks, newest first, filtered by status (comma-separated), agent, time and text; pass `nextCursor` back as `cursor`',
+          { 200: answer('A page of tasks', pageOf('tasks', ref('Task'))), ...errors(400, 401) },
+          { parameters: c.parameters('query', taskListQuerySchema) },
         ),
       },
       '/api/v1/tasks/{id}': {

@@ -13,6 +13,7 @@ import { auditRoutes } from './audit.js';
 import { requireToken } from './auth.js';
 import { errorHandler } from './errors.js';
 import { approvalEventRoutes } from './events.js';
+import { type ListQueries, listRoutes } from './lists.js';
 import { createMetrics } from './metrics.js';
 import { openApiHandler } from './openapi.js';
 import { taskRoutes } from './tasks.js';
@@ -30,6 +31,8 @@ export interface HttpOptions {
   logger: Logger;
   apiToken: string | undefined;
   slack: 'http' | 'socket' | 'off';
+  /** Lists and the dashboard summary (`GET /approvals`, `/tasks`, `/summary`). */
+  queries: ListQueries;
   /** Aborted when the server stops, to answer open long-polls. */
   shutdown: AbortSignal;
 }
@@ -44,7 +47,7 @@ export function createHttpApp(): Express {
 /** Mounts /healthz and the bearer-token API under /api/v1. */
 export function mountHttp(
   app: Express,
-  { gate, alerts, audit, callbacks, tasks, store, logger, apiToken, slack, shutdown }: HttpOptions,
+  { gate, alerts, audit, callbacks, tasks, store, logger, apiToken, slack, shutdown, queries }: HttpOptions,
 ): void {
   app.get('/healthz', async (_req, res) => {
     const storeOk = await store.ping().then(
@@ -60,6 +63,7 @@ export function mountHttp(
   api.use(requireToken(apiToken));
   // Any content type is read as JSON, so a form-encoded body is a clear 400 rather than an empty one.
   api.use(express.json({ limit: BODY_LIMIT, type: () => true }));
+  api.use(listRoutes(queries));
   api.use(approvalRoutes(gate, shutdown));
   api.use(approvalEventRoutes(gate, { shutdown }));
   api.use(auditRoutes(audit, { deliveries: (id) => callbacks.deliveries(id) }));

@@ -24,11 +24,6 @@ export const taskCancelSchema = z.strictObject({
   cancelledBy: z.string().trim().min(1).max(200).optional(),
 });
 
-/** `GET /tasks` query. */
-export const taskListSchema = z.strictObject({
-  limit: z.coerce.number('expected a number').int('expected a whole number').min(1).max(200).optional(),
-});
-
 /** The agent's input issues named as body fields (`input.budget`); `agent` and `taskId` already are. */
 function inBody(error: ValidationError): ValidationError {
   const own = new Set(['agent', 'taskId']);
@@ -44,8 +39,8 @@ const idOf = (params: Record<string, string | string[] | undefined>) =>
   parseOrThrow(z.object({ id: taskIdSchema }), params).id;
 
 /**
- * `/tasks` routes of the API (mounted under /api/v1): start, resume, cancel, inspect and list
- * tasks. Starting and resuming answer 202 once the task's first checkpoint is stored; the task
+ * `/tasks` routes of the API (mounted under /api/v1): start, resume, cancel and inspect tasks
+ * (the list is in lists.ts). Starting and resuming answer 202 once the task's first checkpoint is stored; the task
  * runs on in the background. Coded errors become 400 / 404 / 409 in the API's error handler.
  */
 export function taskRoutes(tasks: TaskService): Router {
@@ -63,11 +58,6 @@ export function taskRoutes(tasks: TaskService): Router {
         throw error instanceof ValidationError ? inBody(error) : error;
       });
     res.status(202).json(task);
-  });
-
-  router.get('/tasks', async (req, res) => {
-    const { limit } = parseOrThrow(taskListSchema, req.query);
-    res.json({ tasks: await tasks.list({ limit: limit ?? 20 }) });
   });
 
   router.get('/tasks/:id', async (req, res) => {

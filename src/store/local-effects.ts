@@ -53,6 +53,7 @@ export class LocalEffectQueue implements EffectQueue {
   private state: 'idle' | 'running' | 'stopped' = 'idle';
   private timer: TimerHandle | undefined;
   private timerAt = Number.POSITIVE_INFINITY;
+  private pollTimer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | null = null;
   private again = false;
   private readonly inFlight = new Set<Promise<void>>();
@@ -97,6 +98,8 @@ export class LocalEffectQueue implements EffectQueue {
     this.state = 'stopped';
     if (this.timer !== undefined) this.clock.clearTimeout(this.timer);
     this.timer = undefined;
+    clearTimeout(this.pollTimer);
+    this.pollTimer = undefined;
     await this.pumping;
     await Promise.allSettled([...this.inFlight]);
   }
@@ -144,9 +147,21 @@ export class LocalEffectQueue implements EffectQueue {
       for (const effect of claimed) this.run(kind, effect);
     }
     const next = await this.table.nextDue([...this.kinds.keys()]);
-    const later = this.clock.now() + this.pollMs;
     // Work due now but not claimed waits for a handler to finish (which wakes the queue), not a busy timer.
-    this.arm(next !== null && next > now ? Math.min(next, later) : later);
+    if (next !== null && next > now) this.arm(next);
+    this.poll();
+  }
+
+  /**
+   * Looks again after `pollMs` of real time, for work other processes recorded. Real time, not the
+   * injected clock: it stands for other processes' writes, which a test's manual clock knows nothing of.
+   */
+  private poll(): void {
+    if (this.pollTimer || !this.running || !Number.isFinite(this.pollMs)) return;
+    this.pollTimer = setTimeout(() => {
+      this.pollTimer = undefined;
+      this.wake();
+    }, this.pollMs).unref();
   }
 
   private arm(at: number): void {

@@ -3,10 +3,14 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HistoryAlertQueries } from '../../src/alerts/queries.js';
+import { RecordStoreApprovalQueries } from '../../src/approvals/queries.js';
 import { presentApproval } from '../../src/http/approvals.js';
 import { errorHandler } from '../../src/http/errors.js';
+import { listRoutes } from '../../src/http/lists.js';
 import { taskRoutes } from '../../src/http/tasks.js';
 import { MemoryStore } from '../../src/store/memory.js';
+import { ServiceTaskQueries } from '../../src/tasks/queries.js';
 import type { TaskService } from '../../src/tasks/service.js';
 import { boot, deferred, type StageHooks, stageHooks, testRegistry } from '../tasks/support.js';
 
@@ -17,10 +21,17 @@ let hooks: StageHooks;
 
 beforeEach(async () => {
   hooks = stageHooks();
-  ({ tasks } = boot(new MemoryStore(), testRegistry(hooks)));
+  const store = new MemoryStore();
+  ({ tasks } = boot(store, testRegistry(hooks)));
   const app = express();
   app.use(express.json({ type: () => true }));
-  app.use('/api/v1', taskRoutes(tasks), errorHandler(pino({ level: 'silent' }), presentApproval));
+  // The list of tasks (GET /tasks) is served by the list routes, as in the server.
+  const queries = {
+    approvals: new RecordStoreApprovalQueries(store.records('approvals')),
+    tasks: new ServiceTaskQueries(tasks),
+    alerts: new HistoryAlertQueries({ history: async () => [] }),
+  };
+  app.use('/api/v1', listRoutes(queries), taskRoutes(tasks), errorHandler(pino({ level: 'silent' }), presentApproval));
   server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1`;

@@ -59,6 +59,11 @@ export class FakeSlack {
   private readonly completedExecutions = new Set<string>();
   /** Workspaces to install into (OAuth) and what each one's tokens see. */
   readonly workspaces = new FakeWorkspaces();
+  /** Who "Sign in with Slack" signs in as (the consent page of {@link authorize}). */
+  openIdUser = 'U0ALICE';
+  private readonly openIdCodes = new Map<string, string>();
+  private readonly openIdTokens = new Map<string, string>();
+  private codeSeq = 0;
 
   private constructor(
     private readonly server: Server,
@@ -174,6 +179,7 @@ export class FakeSlack {
     for (const waiter of this.waiters) {
       if (waiter.method === call.method && waiter.predicate(call)) this.settle(waiter, call);
     }
+    if (path === '/openid/connect/authorize') return this.authorize(new URL(req.url ?? '/', 'http://fake'), res);
     const reply = this.replyTo(call);
     const text = typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body ?? { ok: true });
     const type = typeof reply.body === 'string' ? 'text/plain' : 'application/json; charset=utf-8';
@@ -191,8 +197,8 @@ export class FakeSlack {
   }
 
   private defaultBody(call: SlackCall): Record<string, unknown> {
-    const { method, body } = call;
-    const workspaceReply = this.workspaces.reply(method, body, call.token);
+    const { method, body, token } = call;
+    const workspaceReply = this.workspaces.reply(method, body, token);
     if (workspaceReply) return workspaceReply;
     switch (method) {
       case 'auth.test':
@@ -224,6 +230,35 @@ export class FakeSlack {
         const id = typeof body.view_id === 'string' ? body.view_id : `V0${String(++this.viewSeq).padStart(8, '0')}`;
         return { ok: true, view: { id, team_id: BOT.team_id, bot_id: BOT.bot_id, ...body.view } };
       }
+      case 'users.lookupByEmail': {
+        // `u0alice@example.com` is U0ALICE, as users.info gives `U0ALICE@example.com`.
+        const match = /^([uw][a-z0-9]{2,})@example\.com$/i.exec(String(body.email ?? ''));
+        if (!match?.[1]) return { ok: false, error: 'users_not_found' };
+        const id = match[1].toUpperCase();
+        const profile = { email: String(body.email), real_name: id, display_name: id };
+        return { ok: true, user: { id, team_id: BOT.team_id, name: id, real_name: id, deleted: false, profile } };
+      }
+      case 'openid.connect.token': {
+        const user = this.openIdCodes.get(String(body.code));
+        if (!user || !body.client_id || !body.client_secret) return { ok: false, error: 'invalid_code' };
+        this.openIdCodes.delete(String(body.code));
+        const accessToken = `xoxp-openid-${user}`;
+        this.openIdTokens.set(accessToken, user);
+        return { ok: true, access_token: accessToken, token_type: 'Bearer', id_token: 'unsigned.fake.token' };
+      }
+      case 'openid.connect.userInfo': {
+        const user = this.openIdTokens.get(String(token ?? body.token));
+        if (!user) return { ok: false, error: 'invalid_auth' };
+        return {
+          ok: true,
+          sub: user,
+          'https://slack.com/user_id': user,
+          'https://slack.com/team_id': BOT.team_id,
+          email: `${user.toLowerCase()}@example.com`,
+          email_verified: true,
+          name: `${user} (Slack)`,
+        };
+      }
       case 'users.info': {
         const id = String(body.user);
         const profile = { email: `${id}@example.com`, real_name: id, display_name: id };
@@ -239,6 +274,24 @@ export class FakeSlack {
       default:
         return { ok: true };
     }
+  }
+
+  /**
+   * Slack's consent page for "Sign in with Slack": consents at once as {@link openIdUser} and sends
+   * the browser back to `redirect_uri` with a one-time code and the `state` it was given.
+   */
+  private authorize(url: URL, res: ServerResponse): void {
+    const redirect = url.searchParams.get('redirect_uri');
+    if (!redirect || url.searchParams.get('response_type') !== 'code') {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('redirect_uri and response_type=code are required');
+      return;
+    }
+    const code = `code-${++this.codeSeq}`;
+    this.openIdCodes.set(code, this.openIdUser);
+    const back = new URL(redirect);
+    back.searchParams.set('code', code);
+    back.searchParams.set('state', url.searchParams.get('state') ?? '');
+    res.writeHead(302, { location: back.toString() }).end();
   }
 
   /** Message timestamps in Slack's `seconds.micros` shape, unique and increasing from `1700000000.000100`. */

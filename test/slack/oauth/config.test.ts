@@ -40,14 +40,15 @@ describe('OAuth configuration', () => {
       SLACK_STATE_SECRET: 'required with SLACK_CLIENT_ID: signs the OAuth state',
       SLACK_SIGNING_SECRET: 'required with SLACK_CLIENT_ID',
     });
+    // With a bot token the client id and secret only serve "Sign in with Slack": one workspace.
     const both = {
       ...OAUTH,
       SLACK_BOT_TOKEN: 'xoxb-1',
       SLACK_APP_TOKEN: 'xapp-1',
       SLACK_APPROVALS_CHANNEL: 'C0APPROVALS',
     };
-    expect(issues(both)).toEqual({
-      SLACK_BOT_TOKEN: 'set either SLACK_BOT_TOKEN (one workspace) or SLACK_CLIENT_ID (OAuth), not both',
+    expect(loadConfig(both).slackOAuth).toBeNull();
+    expect(issues({ ...OAUTH, SLACK_APP_TOKEN: 'xapp-1' })).toEqual({
       SLACK_APP_TOKEN: 'OAuth install needs the HTTP request URL: unset SLACK_APP_TOKEN',
     });
     expect(issues({ ...OAUTH, SLACK_CLIENT_ID: 'my-app', SLACK_STATE_SECRET: 'short' })).toEqual({
