@@ -237,7 +237,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
       await gate.start();
       await alerts.start();
       await callbacks.start();
-      await taskSurface.tasks.recover();
+      await taskSurface.start();
       server = createServer(http);
       await new Promise<void>((resolve, reject) => {
         server?.once('error', reject).listen(config.port, config.host, () => resolve());

@@ -8,6 +8,7 @@ import type { ApprovalRecord, MessageRef } from '../approvals/types.js';
 import { type Clock, systemClock } from '../clock.js';
 import { ConflictError, NotFoundError } from '../errors.js';
 import type { RecordStore, Store } from '../store/types.js';
+import type { InstanceLeases } from './instances.js';
 import type { AgentRegistry } from './registry.js';
 import { TaskRuns } from './runs.js';
 import { TaskRecords } from './task-records.js';
@@ -33,6 +34,8 @@ export interface TaskServiceOptions {
   budgetUsd?: number;
   /** New task ids; default `<agent>-<6 hex digits>`. */
   newId?: (agent: string) => string;
+  /** This instance and the others' leases (cluster): without it every task left running counts as interrupted. */
+  instances?: InstanceLeases;
 }
 
 /** Who starts a task and where its progress should be shown. */
@@ -60,8 +63,10 @@ export class TaskService {
   private readonly runs: TaskRuns;
   private readonly newId: (agent: string) => string;
   private readonly unsubscribe: Array<() => void> = [];
+  private readonly instances: InstanceLeases | undefined;
 
   constructor(options: TaskServiceOptions) {
+    this.instances = options.instances;
     const { registry, store, gate, clock = systemClock, logger = pino({ level: 'silent' }) } = options;
     this.registry = registry;
     this.checkpoints = new CheckpointStore(store);
@@ -108,6 +113,7 @@ export class TaskService {
       message: null,
       durations: {},
       interruptedAt: null,
+      owner: this.instances?.id ?? null,
       createdAt: this.now(),
     });
     return this.runs.execute(record, { input: parsed });
@@ -121,7 +127,11 @@ export class TaskService {
     if (view.status === 'running') {
       throw new ConflictError(`task ${taskId} is running in another process: cancel it first to take it over`);
     }
-    const record = await this.records.change(taskId, (r) => ({ ...r, interruptedAt: null }), view);
+    const record = await this.records.change(
+      taskId,
+      (r) => ({ ...r, interruptedAt: null, owner: this.instances?.id ?? null }),
+      view,
+    );
     return this.runs.execute(record, { resume: true });
   }
 
@@ -195,6 +205,9 @@ export class TaskService {
       for (const checkpoint of await this.checkpoints.byAgent(agent)) {
         if (checkpoint.status !== 'running' || this.runs.has(checkpoint.taskId)) continue;
         const { taskId } = checkpoint;
+        // Running on another instance that is still alive: not ours to take over.
+        const owner = (await this.records.get(taskId))?.owner;
+        if (owner && owner !== this.instances?.id && (await this.instances?.isAlive(owner))) continue;
         const at = this.now();
         await this.records.change(taskId, (r) => ({ ...r, interruptedAt: at }), { id: taskId, agent });
         interrupted.push(taskId);

@@ -25,6 +25,8 @@ export interface TaskRecord extends Versioned {
   durations: Record<string, number>;
   /** Set by `recover()` when the task was found `running` with no process running it. */
   interruptedAt: string | null;
+  /** The instance running it (or that last ran it); recovery leaves a live instance's tasks alone. */
+  owner?: string | null;
   createdAt: string;
 }
 

@@ -6,7 +6,7 @@ import { RuleMonitor } from '../agents/rules.js';
 import type { AlertManager } from '../alerts/manager.js';
 import type { ApprovalGate } from '../approvals/gate.js';
 import type { ApprovalRecord, MessageRef } from '../approvals/types.js';
-import type { Clock } from '../clock.js';
+import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import { registerExampleAgents } from '../examples/index.js';
 import { registerTaskCommands } from '../slack/listeners/commands/index.js';
@@ -14,6 +14,7 @@ import { registerTaskEvents } from '../slack/listeners/events/index.js';
 import { SlackTaskProgress } from '../slack/task-progress.js';
 import type { RecordStore, Store } from '../store/types.js';
 import { AgentRegistry, TaskService } from '../tasks/index.js';
+import { StoreInstanceLeases } from '../tasks/instances.js';
 
 /** Alert rules every agent is watched by: a team wants to hear when an agent starts failing. */
 const DEFAULT_RULES = [
@@ -47,7 +48,22 @@ export function createTasks(parts: {
     ? new SlackTaskProgress({ client: slack.client, defaultChannel: config.channels.approvals, logger, clock })
     : undefined;
   const metrics = new MetricsStore({ store, clock });
-  const tasks = new TaskService({ registry, store, gate, alerts, logger, clock, observer: progress, metrics });
+  const instances = new StoreInstanceLeases(store, clock ?? systemClock, config.effectLeaseSeconds * 1000, (err) =>
+    logger.error({ err }, 'instance heartbeat failed'),
+  );
+  const tasks = new TaskService({
+    registry,
+    store,
+    gate,
+    alerts,
+    logger,
+    clock,
+    observer: progress,
+    metrics,
+    instances,
+  });
+  // Tasks of an instance that dies while this one runs are taken over once its lease ran out.
+  let recovering: NodeJS.Timeout | undefined;
   const monitor = new RuleMonitor({ rules: DEFAULT_RULES, metrics, alerts, store, logger, clock });
   const stopWatching = monitor.watch();
   let stopHome: (() => void) | undefined;
@@ -65,6 +81,14 @@ export function createTasks(parts: {
   return {
     registry,
     tasks,
+    /** Heartbeats this instance, recovers what dead instances left running, and keeps looking. */
+    async start() {
+      await instances.start();
+      await tasks.recover();
+      recovering = setInterval(() => {
+        tasks.recover().catch((err: unknown) => logger.error({ err }, 'task recovery failed'));
+      }, config.effectLeaseSeconds * 1000).unref();
+    },
     /** Where a task's follow-ups go: its progress message, else its approval's message. */
     async threadFor(taskId: string): Promise<MessageRef | null> {
       return (
@@ -74,6 +98,8 @@ export function createTasks(parts: {
       );
     },
     async stop() {
+      clearInterval(recovering);
+      await instances.stop();
       stopWatching();
       tasks.stop();
       stopHome?.();
