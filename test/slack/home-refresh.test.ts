@@ -48,6 +48,7 @@ beforeEach(() => {
     logger,
     clock,
     refreshIntervalMs: INTERVAL_MS,
+    refreshBatch: 15,
   });
   const changed = (approval: ApprovalRecord) => home.approvalChanged(bolt.app.client, approval);
   unsubscribe = [gate.onRequested(changed), gate.onDecided(changed)];
@@ -113,18 +114,22 @@ describe('App Home refreshes', () => {
     expect(publishes('U0BOB')).toHaveLength(2);
   });
 
-  it('reads the sources once for every viewer a change concerns', async () => {
+  it('refreshes the most recent viewers first, a batch per round, reading the sources once a round', async () => {
     const viewers = Array.from({ length: 40 }, (_, i) => `U0VIEWER${i}`);
     for (const user of viewers) await home.publish(bolt.app.client, user);
     await advance(INTERVAL_MS);
     const before = reads;
     await gate.submit({ id: 'for-all', title: 'Anyone may decide' });
+    const refreshed = () => viewers.filter((user) => publishes(user).length === 2);
     await advance(0);
     expect(reads).toBe(before + 1);
-    for (const user of viewers) {
-      expect(publishes(user)).toHaveLength(2);
-      expect(shows(publishes(user)[1], 'Anyone may decide')).toBe(true);
-    }
+    expect(refreshed()).toEqual(viewers.slice(25));
+    await advance(INTERVAL_MS);
+    expect(refreshed()).toEqual(viewers.slice(10));
+    await advance(INTERVAL_MS);
+    expect(refreshed()).toEqual(viewers);
+    expect(reads).toBe(before + 3);
+    for (const user of viewers) expect(shows(publishes(user)[1], 'Anyone may decide')).toBe(true);
   });
 });
 

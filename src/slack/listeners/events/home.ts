@@ -22,10 +22,18 @@ export interface HomeDeps {
    * {@link HOME_REFRESH_MS}); changes in between are shown together by the next one.
    */
   refreshIntervalMs?: number;
+  /**
+   * Most tabs republished in one round of refreshes (default {@link HOME_REFRESH_BATCH}), the most
+   * recent viewers first; the rest wait for the next round. Keeps the work (and Slack's
+   * `views.publish` rate) bounded however many people have the tab open.
+   */
+  refreshBatch?: number;
 }
 
 /** Default shortest time between two change-driven refreshes of one viewer's Home tab. */
 export const HOME_REFRESH_MS = 3000;
+/** Default most tabs republished per round of refreshes. */
+export const HOME_REFRESH_BATCH = 10;
 
 const DAY_MS = 24 * 3600_000;
 /** Home tabs refreshed when approvals change: the most recent viewers, at most this many. */
@@ -51,7 +59,8 @@ interface Published {
  * Publishes each user's Home tab, and keeps the tabs of recent viewers current when approvals
  * they may decide come and go (a click in the Home tab included). Refreshes are coalesced: a
  * viewer's tab is republished at most once per `refreshIntervalMs`, only if what it shows
- * changed, and one round of refreshes reads the sources once for every viewer in it.
+ * changed; rounds of refreshes are an interval apart, each reads the sources once and republishes
+ * at most `refreshBatch` tabs, so a change costs the same with 1 viewer or 500.
  */
 export class HomePublisher {
   /** Recent viewers, least recent first. */
@@ -60,6 +69,9 @@ export class HomePublisher {
   private readonly stale = new Set<string>();
   private readonly clock: Clock;
   private readonly intervalMs: number;
+  private readonly batch: number;
+  /** When the last round of refreshes started. */
+  private lastRound = Number.NEGATIVE_INFINITY;
   private client: webApi.WebClient | undefined;
   private timer: TimerHandle | undefined;
   private refreshing: Promise<void> | undefined;
@@ -67,6 +79,7 @@ export class HomePublisher {
   constructor(private readonly deps: HomeDeps) {
     this.clock = deps.clock ?? systemClock;
     this.intervalMs = deps.refreshIntervalMs ?? HOME_REFRESH_MS;
+    this.batch = deps.refreshBatch ?? HOME_REFRESH_BATCH;
   }
 
   /** Builds and publishes `user`'s Home tab (they opened it); remembers them as a viewer. */
@@ -91,11 +104,12 @@ export class HomePublisher {
     while (this.refreshing) await this.refreshing;
   }
 
-  /** Arms one timer for the soonest stale viewer whose interval has passed. */
+  /** Arms one timer for the next round: an interval after the last one, once a stale viewer's interval has passed. */
   private schedule(): void {
     if (this.timer !== undefined || this.refreshing || this.stale.size === 0) return;
     let due = Number.POSITIVE_INFINITY;
     for (const user of this.stale) due = Math.min(due, (this.viewers.get(user)?.at ?? 0) + this.intervalMs);
+    due = Math.max(due, this.lastRound + this.intervalMs);
     this.timer = this.clock.setTimeout(() => this.refresh(), Math.max(0, due - this.clock.now()));
   }
 
@@ -103,11 +117,16 @@ export class HomePublisher {
     this.timer = undefined;
     const client = this.client;
     const now = this.clock.now();
-    const due = [...this.stale].filter((user) => (this.viewers.get(user)?.at ?? 0) + this.intervalMs <= now);
+    // Most recent viewers first (the map keeps them least recent first).
+    const due = [...this.viewers.keys()]
+      .reverse()
+      .filter((user) => this.stale.has(user) && (this.viewers.get(user)?.at ?? 0) + this.intervalMs <= now)
+      .slice(0, this.batch);
     if (!client || due.length === 0) {
       this.schedule();
       return;
     }
+    this.lastRound = now;
     for (const user of due) this.stale.delete(user);
     this.refreshing = this.load()
       .then((sources) => Promise.all(due.map((user) => this.send(client, user, sources, false))))
