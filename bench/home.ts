@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { HOME_REFRESH_MS } from '../src/slack/listeners/events/home.js';
 import { SIGNING_SECRET } from '../test/support/gatehouse.js';
 import { postSlack } from '../test/support/slack-requests.js';
 import type { LoadClient } from './load.js';
@@ -22,8 +23,9 @@ function openHome(url: string, user: string) {
 }
 
 /**
- * Create latency (one request at a time, from the load process) with `viewers` people who have
- * opened the App Home tab; every request concerns them all (no approvers named: anyone may decide).
+ * Create latency (one request at a time, paced over three refresh intervals, from the load
+ * process) with `viewers` people who have opened the App Home tab; every request concerns them
+ * all (no approvers named: anyone may decide).
  */
 export async function createWithViewers(load: LoadClient, viewers: number, creates: number) {
   const subject = await gatehouseSubject(load, { APPROVERS: '' });
@@ -46,7 +48,9 @@ export async function createWithViewers(load: LoadClient, viewers: number, creat
       ids.slice(0, 20).map((id) => `warm-${id}`),
       1,
     );
-    const run = await load.call('run', subject.target, 'create', ids, 1);
+    // Past the interval since the tabs were opened, and paced to span several rounds of refreshes.
+    await sleep(HOME_REFRESH_MS);
+    const run = await load.call('run', subject.target, 'create', ids, 1, (3 * HOME_REFRESH_MS) / creates);
     const refreshes = (await load.call('slackCalls', 'views.publish')) - opened;
     return { p50: run.p50, p99: run.p99, refreshes, seconds: run.seconds };
   } finally {

@@ -234,7 +234,7 @@ async function boot() {
 
 async function home() {
   console.log(
-    `\n## Create latency with App Home viewers (${HOME_CREATES} creates one at a time, each concerning every viewer; ` +
+    `\n## Create latency with App Home viewers (${HOME_CREATES} creates one at a time over 3 refresh intervals, each concerning every viewer; ` +
       `median of ${HOME_ROUNDS} rounds of 0, 1, 500 viewers)`,
   );
   const rounds: Array<Array<{ viewers: number; p50: number; p99: number; refreshes: number; seconds: number }>> = [];

@@ -86,8 +86,11 @@ function http(
   });
 }
 
-/** `ids.length` calls from `concurrency` loops; the rate, the statuses seen, and the latency p50 and p99 (ms). */
-async function run(target: Target, call: Call, ids: string[], concurrency: number) {
+/**
+ * `ids.length` calls from `concurrency` loops, each loop pausing `gapMs` between calls; the rate,
+ * the statuses seen, and the latency p50 and p99 (ms).
+ */
+async function run(target: Target, call: Call, ids: string[], concurrency: number, gapMs = 0) {
   const latencies: number[] = [];
   const statuses: Record<string, number> = {};
   let next = 0;
@@ -100,6 +103,7 @@ async function run(target: Target, call: Call, ids: string[], concurrency: numbe
         const { status } = await send(target, call, id);
         latencies.push(performance.now() - t0);
         statuses[status] = (statuses[status] ?? 0) + 1;
+        if (gapMs > 0) await sleep(gapMs);
       }
     }),
   );
@@ -173,7 +177,7 @@ const operations = {
     return slack.url;
   },
   slackCalls: async (method: string) => slack?.callsTo(method).length ?? 0,
-  run: (target: Target, call: Call, ids: string[], concurrency: number) => run(target, call, ids, concurrency),
+  run,
   clickToLongPoll,
   open,
   close: async () => {
