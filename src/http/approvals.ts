@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { ApprovalGate } from '../approvals/gate.js';
 import { approvalIdSchema, parseOrThrow } from '../approvals/schema.js';
 import type { ApprovalRecord } from '../approvals/types.js';
+import { longPoll } from './long-poll.js';
+import { ApprovalWatchers } from './watchers.js';
 
 /** The longest a GET may hold the connection waiting for a decision. */
 export const MAX_WAIT_SECONDS = 60;
@@ -40,7 +42,11 @@ const idOf = (params: Record<string, string | string[] | undefined>) =>
  * `/approvals` routes. `shutdown` aborts when the server stops: open long-polls are answered with
  * the approval as it stands, so no client is left hanging.
  */
-export function approvalRoutes(gate: ApprovalGate, shutdown: AbortSignal): Router {
+export function approvalRoutes(
+  gate: ApprovalGate,
+  shutdown: AbortSignal,
+  watchers = new ApprovalWatchers(gate, shutdown),
+): Router {
   const router = Router();
 
   router.post('/approvals', async (req, res) => {
@@ -51,22 +57,9 @@ export function approvalRoutes(gate: ApprovalGate, shutdown: AbortSignal): Route
   router.get('/approvals/:id', async (req, res) => {
     const id = idOf(req.params);
     const { wait } = parseOrThrow(waitSchema, req.query);
-    let record = await gate.get(id);
-    if (record.status === 'pending' && wait) {
-      const gone = new AbortController();
-      res.on('close', () => gone.abort());
-      try {
-        record = await gate.waitForDecision(id, {
-          timeoutMs: wait * 1000,
-          signal: AbortSignal.any([gone.signal, shutdown]),
-        });
-      } catch (error) {
-        if (!gone.signal.aborted && !shutdown.aborted) throw error;
-        if (gone.signal.aborted) return;
-        record = await gate.get(id);
-      }
-    }
-    res.json(presentApproval(record));
+    if (!wait || watchers.closed) return void res.json(presentApproval(await gate.get(id)));
+    const record = await longPoll(gate, watchers, id, wait * 1000, res);
+    if (record) res.json(presentApproval(record));
   });
 
   router.post('/approvals/:id/decision', async (req, res) => {

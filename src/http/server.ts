@@ -17,6 +17,7 @@ import { type ListQueries, listRoutes } from './lists.js';
 import { createMetrics } from './metrics.js';
 import { openApiHandler } from './openapi.js';
 import { taskRoutes } from './tasks.js';
+import { ApprovalWatchers } from './watchers.js';
 
 /** Largest JSON body the API accepts; larger ones get a 413. */
 export const BODY_LIMIT = '1mb';
@@ -64,8 +65,10 @@ export function mountHttp(
   // Any content type is read as JSON, so a form-encoded body is a clear 400 rather than an empty one.
   api.use(express.json({ limit: BODY_LIMIT, type: () => true }));
   api.use(listRoutes(queries));
-  api.use(approvalRoutes(gate, shutdown));
-  api.use(approvalEventRoutes(gate, { shutdown }));
+  // One registry of open long-polls and streams, answered together at shutdown.
+  const watchers = new ApprovalWatchers(gate, shutdown);
+  api.use(approvalRoutes(gate, shutdown, watchers));
+  api.use(approvalEventRoutes(gate, { shutdown, watchers }));
   api.use(auditRoutes(audit, { deliveries: (id) => callbacks.deliveries(id) }));
   api.use(alertRoutes(alerts));
   api.use(taskRoutes(tasks));

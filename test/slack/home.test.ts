@@ -43,6 +43,8 @@ beforeAll(async () => {
     alertHistory: (options) => alerts.history(options),
     gate,
     logger,
+    // Every change shows at once here; the coalescing has its own tests (home-refresh.test.ts).
+    refreshIntervalMs: 0,
   });
   approveAction(bolt.app, { gate, logger });
 });

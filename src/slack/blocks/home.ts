@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { types } from '@slack/bolt';
 import { formatUsd } from '../../alerts/render.js';
 import type { AlertRecord } from '../../alerts/types.js';
@@ -29,6 +30,9 @@ export const HomeLimits = { approvals: 12, tasks: 10, alerts: 15, blocks: 100 } 
 /** `block_id` prefix of each approval's buttons in the Home tab (one block per approval). */
 export const HOME_APPROVAL_BLOCK = 'gatehouse_home_approval_';
 
+/** `block_id` of the "Updated …" line, the one part of the view that changes at every build. */
+export const HOME_UPDATED_BLOCK = 'gatehouse_home_updated';
+
 /**
  * The App Home view: approvals waiting for this user with the same buttons (and action ids) as
  * the channel message, running tasks, the last day's alerts and totals.
@@ -36,7 +40,10 @@ export const HOME_APPROVAL_BLOCK = 'gatehouse_home_approval_';
 export function homeView(input: HomeViewInput): types.HomeView & { blocks: KnownBlock[] } {
   const blocks: KnownBlock[] = [
     header('Gatehouse'),
-    context(`Updated ${slackDate(input.now.toISOString(), '{date_short_pretty} {time}')}`),
+    {
+      ...context(`Updated ${slackDate(input.now.toISOString(), '{date_short_pretty} {time}')}`),
+      block_id: HOME_UPDATED_BLOCK,
+    },
     ...approvalBlocks(input.approvals),
     { type: 'divider' },
     ...taskBlocks(input.tasks),
@@ -46,6 +53,15 @@ export function homeView(input: HomeViewInput): types.HomeView & { blocks: Known
     ...statsBlocks(input.stats),
   ];
   return { type: 'home', blocks: blocks.slice(0, HomeLimits.blocks) };
+}
+
+/**
+ * A digest of what a Home view shows, its "Updated …" line left out: two views with the same
+ * digest look the same to the viewer, so the second need not be published.
+ */
+export function homeViewDigest(view: { blocks: readonly KnownBlock[] }): string {
+  const shown = view.blocks.filter((block) => block.block_id !== HOME_UPDATED_BLOCK);
+  return createHash('sha256').update(JSON.stringify(shown)).digest('base64url');
 }
 
 function approvalBlocks(approvals: readonly ApprovalRecord[]): KnownBlock[] {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { HomePublisher } from './home.js';
 
 /** Opening the Home tab publishes it for that user. */
-export function register(app: App, { home, logger }: { home: HomePublisher; logger: Logger }): void {
+export function register(app: App, { home, logger }: { home: Pick<HomePublisher, 'publish'>; logger: Logger }): void {
   app.event('app_home_opened', async ({ event, client }) => {
     if (event.tab !== 'home') return;
     try {

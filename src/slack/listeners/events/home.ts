@@ -2,9 +2,10 @@ import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { AlertRecord } from '../../../alerts/types.js';
 import type { ApprovalRecord } from '../../../approvals/types.js';
-import { type Clock, systemClock } from '../../../clock.js';
+import { type Clock, systemClock, type TimerHandle } from '../../../clock.js';
 import type { TaskService } from '../../../tasks/service.js';
-import { homeView } from '../../blocks/home.js';
+import type { TaskStats, TaskView } from '../../../tasks/types.js';
+import { homeView, homeViewDigest } from '../../blocks/home.js';
 import { mayDecide } from '../reply.js';
 
 /** What the Home tab is built from. */
@@ -16,29 +17,154 @@ export interface HomeDeps {
   alertHistory(options: { since: Date; limit: number }): Promise<AlertRecord[]>;
   logger: Logger;
   clock?: Clock;
+  /**
+   * Shortest time between two refreshes of one viewer's tab when approvals change (default
+   * {@link HOME_REFRESH_MS}); changes in between are shown together by the next one.
+   */
+  refreshIntervalMs?: number;
+  /**
+   * Most tabs republished in one round of refreshes (default {@link HOME_REFRESH_BATCH}), the most
+   * recent viewers first; the rest wait for the next round. Keeps the work (and Slack's
+   * `views.publish` rate) bounded however many people have the tab open.
+   */
+  refreshBatch?: number;
 }
+
+/** Default shortest time between two change-driven refreshes of one viewer's Home tab. */
+export const HOME_REFRESH_MS = 3000;
+/** Default most tabs republished per round of refreshes. */
+export const HOME_REFRESH_BATCH = 10;
 
 const DAY_MS = 24 * 3600_000;
 /** Home tabs refreshed when approvals change: the most recent viewers, at most this many. */
 const MAX_VIEWERS = 500;
 
+/** What every viewer's tab is built from, read once per round of refreshes. */
+interface HomeSources {
+  /** Pending approvals, soonest deadline first. */
+  pending: ApprovalRecord[];
+  tasks: TaskView[];
+  alerts: AlertRecord[];
+  stats: TaskStats;
+  now: Date;
+}
+
+/** What was last published to one viewer, and when. */
+interface Published {
+  digest: string | undefined;
+  at: number;
+}
+
 /**
  * Publishes each user's Home tab, and keeps the tabs of recent viewers current when approvals
- * they may decide come and go (a click in the Home tab included).
+ * they may decide come and go (a click in the Home tab included). Refreshes are coalesced: a
+ * viewer's tab is republished at most once per `refreshIntervalMs`, only if what it shows
+ * changed; rounds of refreshes are an interval apart, each reads the sources once and republishes
+ * at most `refreshBatch` tabs, so a change costs the same with 1 viewer or 500.
  */
 export class HomePublisher {
-  private readonly viewers = new Set<string>();
+  /** Recent viewers, least recent first. */
+  private readonly viewers = new Map<string, Published>();
+  /** Viewers whose tab may show something new. */
+  private readonly stale = new Set<string>();
   private readonly clock: Clock;
+  private readonly intervalMs: number;
+  private readonly batch: number;
+  /** When the last round of refreshes started. */
+  private lastRound = Number.NEGATIVE_INFINITY;
+  private client: webApi.WebClient | undefined;
+  private timer: TimerHandle | undefined;
+  private refreshing: Promise<void> | undefined;
 
   constructor(private readonly deps: HomeDeps) {
     this.clock = deps.clock ?? systemClock;
+    this.intervalMs = deps.refreshIntervalMs ?? HOME_REFRESH_MS;
+    this.batch = deps.refreshBatch ?? HOME_REFRESH_BATCH;
   }
 
-  /** Builds and publishes `user`'s Home tab; remembers them as a viewer. */
+  /** Builds and publishes `user`'s Home tab (they opened it); remembers them as a viewer. */
   async publish(client: webApi.WebClient, user: string): Promise<void> {
+    const previous = this.viewers.get(user);
     this.viewers.delete(user);
-    this.viewers.add(user);
-    if (this.viewers.size > MAX_VIEWERS) this.viewers.delete(this.viewers.values().next().value ?? '');
+    this.viewers.set(user, previous ?? { digest: undefined, at: Number.NEGATIVE_INFINITY });
+    if (this.viewers.size > MAX_VIEWERS) this.forget(this.viewers.keys().next().value ?? '');
+    this.stale.delete(user);
+    await this.send(client, user, await this.load(), true);
+  }
+
+  /** Marks the tabs of viewers who may decide `approval` (it was requested or decided) for a refresh. */
+  approvalChanged(client: webApi.WebClient, approval: ApprovalRecord): void {
+    this.client = client;
+    for (const user of this.viewers.keys()) if (mayDecide(approval, user)) this.stale.add(user);
+    this.schedule();
+  }
+
+  /** Resolves once the round of refreshes under way, if any, has published what it will. */
+  async idle(): Promise<void> {
+    while (this.refreshing) await this.refreshing;
+  }
+
+  /** Arms one timer for the next round: an interval after the last one, once a stale viewer's interval has passed. */
+  private schedule(): void {
+    if (this.timer !== undefined || this.refreshing || this.stale.size === 0) return;
+    let due = Number.POSITIVE_INFINITY;
+    for (const user of this.stale) due = Math.min(due, (this.viewers.get(user)?.at ?? 0) + this.intervalMs);
+    due = Math.max(due, this.lastRound + this.intervalMs);
+    this.timer = this.clock.setTimeout(() => this.refresh(), Math.max(0, due - this.clock.now()));
+  }
+
+  private refresh(): void {
+    this.timer = undefined;
+    const client = this.client;
+    const now = this.clock.now();
+    // Most recent viewers first (the map keeps them least recent first).
+    const due = [...this.viewers.keys()]
+      .reverse()
+      .filter((user) => this.stale.has(user) && (this.viewers.get(user)?.at ?? 0) + this.intervalMs <= now)
+      .slice(0, this.batch);
+    if (!client || due.length === 0) {
+      this.schedule();
+      return;
+    }
+    this.lastRound = now;
+    for (const user of due) this.stale.delete(user);
+    this.refreshing = this.load()
+      .then((sources) => Promise.all(due.map((user) => this.send(client, user, sources, false))))
+      .then(
+        () => {},
+        (err: unknown) => this.deps.logger.warn({ err }, 'could not refresh the Home tabs'),
+      )
+      .finally(() => {
+        this.refreshing = undefined;
+        this.schedule();
+      });
+  }
+
+  /** Publishes `user`'s tab unless it shows what was published last (always when `force`). */
+  private async send(client: webApi.WebClient, user: string, sources: HomeSources, force: boolean): Promise<void> {
+    const view = homeView({
+      approvals: sources.pending.filter((approval) => mayDecide(approval, user)),
+      tasks: sources.tasks,
+      alerts: sources.alerts,
+      stats: sources.stats,
+      now: sources.now,
+    });
+    const digest = homeViewDigest(view);
+    const published = this.viewers.get(user);
+    if (!force && published?.digest === digest) return;
+    // The interval counts from the moment of sending, so a change meanwhile waits its turn.
+    if (published) published.at = this.clock.now();
+    try {
+      await client.views.publish({ user_id: user, view });
+    } catch (err) {
+      if (force) throw err;
+      this.deps.logger.warn({ err, user }, 'could not refresh the Home tab');
+      return;
+    }
+    if (published) published.digest = digest;
+  }
+
+  private async load(): Promise<HomeSources> {
     const now = new Date(this.clock.now());
     const [pending, tasks, alerts, stats] = await Promise.all([
       this.deps.pendingApprovals(),
@@ -46,26 +172,19 @@ export class HomePublisher {
       this.deps.alertHistory({ since: new Date(now.getTime() - DAY_MS), limit: 100 }),
       this.deps.tasks.stats(),
     ]);
-    const view = homeView({
-      approvals: pending
-        .filter((approval) => approval.status === 'pending' && mayDecide(approval, user))
+    return {
+      pending: pending
+        .filter((approval) => approval.status === 'pending')
         .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt)),
       tasks: tasks.filter((task) => task.status === 'running' || task.status === 'interrupted'),
       alerts,
       stats,
       now,
-    });
-    await client.views.publish({ user_id: user, view });
+    };
   }
 
-  /** Re-publishes the tabs of viewers who may decide `approval` (it was requested or decided). */
-  approvalChanged(client: webApi.WebClient, approval: ApprovalRecord): void {
-    // A copy: publishing moves the user to the end of `viewers`, which a live iteration would visit again.
-    for (const user of [...this.viewers]) {
-      if (!mayDecide(approval, user)) continue;
-      this.publish(client, user).catch((err: unknown) => {
-        this.deps.logger.warn({ err, user }, 'could not refresh the Home tab');
-      });
-    }
+  private forget(user: string): void {
+    this.viewers.delete(user);
+    this.stale.delete(user);
   }
 }
