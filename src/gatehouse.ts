@@ -26,6 +26,7 @@ import { createSlackApp, type SlackRetryConfig, slackApiUrl } from './slack/app.
 import { SlackApproverDirectory } from './slack/approver-directory.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { SlackApprovalNotifier } from './slack/notifier.js';
+import { SlackUserGroups } from './slack/user-groups.js';
 import { createStore } from './store/index.js';
 import type { Store } from './store/types.js';
 import type { AgentRegistry, TaskService } from './tasks/index.js';
@@ -95,6 +96,10 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     clock: deps.clock,
     logger,
     defaultApprovers: config.approvers,
+    allowAnyApprover: config.allowAnyApprover,
+    directory: slack
+      ? new SlackUserGroups({ client: slack.client, cache: store.keyv('slack-user-groups'), logger })
+      : undefined,
     defaultChannel: config.channels.approvals,
     defaultTimeoutSeconds: config.approvalTimeoutSeconds,
     defaults: config.approvalLadder,
@@ -173,7 +178,14 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
       const { port } = server.address() as AddressInfo;
       logger.info(describeConfig(config), `Gatehouse listening on ${config.host}:${port}`);
       if (!slack) logger.warn(SLACK_OFF_HINT);
-      if (config.approvers.length === 0) logger.warn('APPROVERS is empty: anyone who sees a request may decide it');
+      if (config.approvers.length === 0 && !config.allowAnyApprover) {
+        logger.warn(
+          'APPROVERS is empty: nobody may decide a request that names no approvers. Set APPROVERS to Slack user or user-group ids (or ALLOW_ANY_APPROVER=true to let anyone decide)',
+        );
+      }
+      if (config.approvers.length === 0 && config.allowAnyApprover) {
+        logger.warn('ALLOW_ANY_APPROVER=true and APPROVERS is empty: anyone who sees a request may decide it');
+      }
       return `http://127.0.0.1:${port}`;
     },
     async stop() {

@@ -2,9 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { type Logger, pino } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
-import { AlreadyDecidedError, StaleRequestError } from '../errors.js';
+import { AlreadyDecidedError, NotAllowedError, StaleRequestError } from '../errors.js';
 import type { RecordStore } from '../store/types.js';
 import { Deadlines } from './deadlines.js';
+import { type ApproverDirectory, type EligibilityRules, eligibility } from './directory.js';
 import { type ApprovalEventListener, type ApprovalEventType, EventHub } from './events.js';
 import { climb } from './ladder.js';
 import { type ApprovalNotifier, silentNotifier } from './notifier.js';
@@ -30,8 +31,12 @@ export interface ApprovalGateOptions {
   clock?: Clock;
   logger?: Logger;
   newId?: () => string;
-  /** Used when a request names no approvers. Empty: anyone who sees the request may decide. */
+  /** Used when a request names no approvers. Empty: nobody may decide, unless `allowAnyApprover`. */
   defaultApprovers?: string[];
+  /** Lets anyone decide a request that has no approvers (ALLOW_ANY_APPROVER); default false: fail closed. */
+  allowAnyApprover?: boolean;
+  /** Resolves approver groups (Slack user groups) at decision time; without one, groups match nobody. */
+  directory?: ApproverDirectory;
   defaultChannel?: string;
   defaultTimeoutSeconds?: number;
   /** Ladder and quorum defaults (reminders at 50 %, escalation at 80 %, …) for requests that name none. */
@@ -56,6 +61,7 @@ export class ApprovalGate {
   private readonly defaults: ApprovalDefaults;
   private readonly deadlines: Deadlines;
   private readonly hub: EventHub;
+  private readonly rules: EligibilityRules;
   /** Wakes the waiters of one approval id with the decided record. */
   private readonly events = new EventEmitter().setMaxListeners(0);
 
@@ -69,7 +75,10 @@ export class ApprovalGate {
     defaultChannel,
     defaultTimeoutSeconds = 3600,
     defaults = {},
+    allowAnyApprover = false,
+    directory,
   }: ApprovalGateOptions) {
+    this.rules = { allowAnyApprover, directory };
     this.store = store;
     this.records = new ApprovalRecords(store);
     this.notifier = notifier;
@@ -172,6 +181,11 @@ export class ApprovalGate {
    * winning record) when someone else decided first.
    */
   async decide(id: string, input: DecisionInput): Promise<ApprovalRecord> {
+    if (input.enforceApprovers) {
+      const current = await this.get(id);
+      // A decided request answers with its decision below, whoever clicked.
+      if (current.status === 'pending') await this.assertMayDecide(current, input.decidedBy, { fresh: true });
+    }
     const at = new Date(this.clock.now()).toISOString();
     const next = await this.records.write(id, (record) => {
       if (record.status !== 'pending')
@@ -191,6 +205,30 @@ export class ApprovalGate {
       this.logger.error({ err: error, approvalId: id }, 'could not show the vote');
     });
     return next;
+  }
+
+  /**
+   * Throws a NotAllowedError (with its `reason`) unless `user` may decide `record`: a listed
+   * approver or a member of a listed group, or anyone when it lists none and `allowAnyApprover` is
+   * set. `fresh` resolves groups anew (a decision) rather than from a recent answer.
+   */
+  async assertMayDecide(record: ApprovalRecord, user: string, options: { fresh?: boolean } = {}): Promise<void> {
+    const why = await eligibility(record.approvers, user, this.rules, options);
+    if (why === 'no_approvers') {
+      throw new NotAllowedError(
+        `nobody may decide ${record.id}: no approvers are configured (an operator must set APPROVERS, or ALLOW_ANY_APPROVER=true)`,
+        why,
+      );
+    }
+    if (why === 'not_approver') throw new NotAllowedError(`${user} is not an approver of ${record.id}`, why);
+  }
+
+  /** Whether `user` may decide `record` (groups from a recent answer); false when that cannot be known. */
+  async mayDecide(record: ApprovalRecord, user: string): Promise<boolean> {
+    return eligibility(record.approvers, user, this.rules).then(
+      (why) => why === null,
+      () => false,
+    );
   }
 
   /** Cancels a pending approval; waiting callers resolve with status `cancelled`. */
@@ -278,6 +316,7 @@ export class ApprovalGate {
           notifier: this.notifier,
           now: () => new Date(this.clock.now()).toISOString(),
           report: (type, stamped) => this.report(type, stamped, SYSTEM_ACTOR, {}),
+          allowAnyApprover: this.rules.allowAnyApprover,
         },
         record,
         due.step,

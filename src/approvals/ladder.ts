@@ -9,6 +9,8 @@ export interface LadderContext {
   notifier: ApprovalNotifier;
   now: () => string;
   report: (type: 'reminded' | 'escalated', record: ApprovalRecord) => void;
+  /** ALLOW_ANY_APPROVER: a request with no approvers is open to anyone, and stays so when escalated. */
+  allowAnyApprover?: boolean;
 }
 
 /**
@@ -22,8 +24,9 @@ export async function climb(ctx: LadderContext, record: ApprovalRecord, step: 'r
     if (step === 'remind') return current.remindedAt ? current : { ...current, remindedAt: at };
     if (current.escalatedAt) return current;
     const added = current.ladder?.escalation.approvers ?? [];
-    // An open request (no approvers: anyone may decide) stays open; a closed one gains the escalation approvers.
-    const approvers = current.approvers.length > 0 ? [...new Set([...current.approvers, ...added])] : [];
+    // An open request (no approvers, anyone allowed) stays open; any other gains the escalation approvers.
+    const open = current.approvers.length === 0 && ctx.allowAnyApprover === true;
+    const approvers = open ? [] : [...new Set([...current.approvers, ...added])];
     return { ...current, escalatedAt: at, approvers };
   });
   if ((step === 'remind' ? stamped.remindedAt : stamped.escalatedAt) !== at) return;

@@ -59,6 +59,7 @@ export function createTasks(parts: {
       logger,
       clock,
       pendingApprovals: () => approvals.findBy('status', 'pending'),
+      mayDecide: (approval, user) => gate.mayDecide(approval, user),
       alertHistory: (options) => alerts.history(options),
     });
   }

@@ -145,8 +145,8 @@ describe('approval through Slack', () => {
   });
 
   it('makes one decision out of ten simultaneous clicks, acks all within 3 s, tells the others who decided', async () => {
-    const { id } = await requestApproval({ approvers: [] });
     const users = Array.from({ length: 10 }, (_, i) => `U0CLICK${i}`);
+    const { id } = await requestApproval({ approvers: users });
     const started = performance.now();
     const responses = await Promise.all(users.map((u) => g.slackPost(click(ActionId.Approve, id, u))));
     const elapsed = performance.now() - started;

@@ -49,6 +49,8 @@ export class FakeSlack {
   readonly calls: SlackCall[] = [];
   /** Requests whose connection was destroyed because the fake was {@link down}. */
   refused = 0;
+  /** User groups (`S…` → member user ids) that `usergroups.users.list` answers for; others are `no_such_subteam`. */
+  readonly userGroups = new Map<string, string[]>();
   private readonly handlers: { method: string; handler: ReplyHandler }[] = [];
   private readonly waiters = new Set<Waiter>();
   private isDown = false;
@@ -127,6 +129,7 @@ export class FakeSlack {
     this.calls.length = 0;
     this.handlers.length = 0;
     this.refused = 0;
+    this.userGroups.clear();
     this.isDown = false;
     this.messageSeq = 0;
     this.viewSeq = 0;
@@ -203,6 +206,10 @@ export class FakeSlack {
         const id = String(body.user);
         const profile = { email: `${id}@example.com`, real_name: id, display_name: id };
         return { ok: true, user: { id, team_id: BOT.team_id, name: id, real_name: id, deleted: false, profile } };
+      }
+      case 'usergroups.users.list': {
+        const users = this.userGroups.get(String(body.usergroup));
+        return users ? { ok: true, users: [...users] } : { ok: false, error: 'no_such_subteam' };
       }
       default:
         return { ok: true };

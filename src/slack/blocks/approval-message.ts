@@ -23,6 +23,7 @@ export interface ApprovalRequestMessageOptions {
 }
 
 const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const SLACK_GROUP_REF = /^S[A-Z0-9]{2,}$/;
 
 // Caps on single items, chosen so that what `fitMessage` must always keep stays far below its budget.
 const MAX_NAME = 100;
@@ -99,8 +100,17 @@ export function notAllowedText(record: ApprovalRecord): string {
   return `You are not one of the approvers of this request (${list}).`;
 }
 
-/** A Slack user id as a mention (`<@U123>`), anything else (an e-mail, an API caller) as escaped text. */
+/** Ephemeral answer to a click on a request nobody may decide, because no approvers are configured. */
+export function noApproversText(): string {
+  return 'Nobody may decide this request: no approvers are configured. An operator must set `APPROVERS` (Slack user or user-group ids) and restart Gatehouse, or set `ALLOW_ANY_APPROVER=true`.';
+}
+
+/**
+ * A Slack user id as a mention (`<@U123>`), a user group as one (`<!subteam^S123>`), anything
+ * else (an e-mail, an API caller) as escaped text.
+ */
 export function userRef(nameOrId: string): string {
+  if (SLACK_GROUP_REF.test(nameOrId)) return `<!subteam^${nameOrId}>`;
   return SLACK_USER_ID.test(nameOrId) ? `<@${nameOrId}>` : mrkdwnText(nameOrId, MAX_NAME);
 }
 

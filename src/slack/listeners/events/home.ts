@@ -5,7 +5,6 @@ import type { ApprovalRecord } from '../../../approvals/types.js';
 import { type Clock, systemClock } from '../../../clock.js';
 import type { TaskService } from '../../../tasks/service.js';
 import { homeView } from '../../blocks/home.js';
-import { mayDecide } from '../reply.js';
 
 /** What the Home tab is built from. */
 export interface HomeDeps {
@@ -16,7 +15,11 @@ export interface HomeDeps {
   alertHistory(options: { since: Date; limit: number }): Promise<AlertRecord[]>;
   logger: Logger;
   clock?: Clock;
+  /** Whether `user` may decide `approval` (the gate's `mayDecide`); default: listed by id. */
+  mayDecide?(approval: ApprovalRecord, user: string): Promise<boolean>;
 }
+
+const listed = async (approval: ApprovalRecord, user: string) => approval.approvers.includes(user);
 
 const DAY_MS = 24 * 3600_000;
 /** Home tabs refreshed when approvals change: the most recent viewers, at most this many. */
@@ -29,9 +32,11 @@ const MAX_VIEWERS = 500;
 export class HomePublisher {
   private readonly viewers = new Set<string>();
   private readonly clock: Clock;
+  private readonly mayDecide: NonNullable<HomeDeps['mayDecide']>;
 
   constructor(private readonly deps: HomeDeps) {
     this.clock = deps.clock ?? systemClock;
+    this.mayDecide = deps.mayDecide ?? listed;
   }
 
   /** Builds and publishes `user`'s Home tab; remembers them as a viewer. */
@@ -46,10 +51,10 @@ export class HomePublisher {
       this.deps.alertHistory({ since: new Date(now.getTime() - DAY_MS), limit: 100 }),
       this.deps.tasks.stats(),
     ]);
+    const open = pending.filter((approval) => approval.status === 'pending');
+    const allowed = await Promise.all(open.map((approval) => this.mayDecide(approval, user)));
     const view = homeView({
-      approvals: pending
-        .filter((approval) => approval.status === 'pending' && mayDecide(approval, user))
-        .sort((a, b) => a.expiresAt.localeCompare(b.expiresAt)),
+      approvals: open.filter((_, i) => allowed[i]).sort((a, b) => a.expiresAt.localeCompare(b.expiresAt)),
       tasks: tasks.filter((task) => task.status === 'running' || task.status === 'interrupted'),
       alerts,
       stats,
@@ -62,10 +67,11 @@ export class HomePublisher {
   approvalChanged(client: webApi.WebClient, approval: ApprovalRecord): void {
     // A copy: publishing moves the user to the end of `viewers`, which a live iteration would visit again.
     for (const user of [...this.viewers]) {
-      if (!mayDecide(approval, user)) continue;
-      this.publish(client, user).catch((err: unknown) => {
-        this.deps.logger.warn({ err, user }, 'could not refresh the Home tab');
-      });
+      this.mayDecide(approval, user)
+        .then((allowed) => (allowed ? this.publish(client, user) : undefined))
+        .catch((err: unknown) => {
+          this.deps.logger.warn({ err, user }, 'could not refresh the Home tab');
+        });
     }
   }
 }
