@@ -22,8 +22,9 @@ import { decisionPages } from './http/decision-pages.js';
 import { createHttpApp, mountHttp } from './http/server.js';
 import { createLogger } from './logger.js';
 import { SlackAlertPort } from './slack/alert-port.js';
-import { createSlackApp, type SlackRetryConfig, slackApiUrl } from './slack/app.js';
+import { createCheckClient, createSlackApp, type SlackRetryConfig, slackApiUrl } from './slack/app.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
+import { type BotIdentity, SlackConnection, type SlackStatus } from './slack/connection.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { SlackApprovalNotifier } from './slack/notifier.js';
 import { SlackUserGroups } from './slack/user-groups.js';
@@ -43,6 +44,8 @@ export interface GatehouseDeps {
   mailer?: Mailer;
   /** How hard the Slack client retries before a request counts as failed (tests shorten it). */
   slackRetryConfig?: SlackRetryConfig;
+  /** Backoff of the Slack token check and Socket Mode connection (tests shorten it). */
+  slackConnection?: { minDelayMs?: number; maxDelayMs?: number; recheckMs?: number };
 }
 
 /** A wired Gatehouse: the gate for in-process agents, the HTTP server, Slack when configured. */
@@ -56,6 +59,8 @@ export interface Gatehouse {
   store: Store;
   slack: App | null;
   logger: Logger;
+  /** Slack's real state: `off` without a token, else what the last check found. */
+  slackStatus(): SlackStatus;
   /** Re-arms stored deadlines, listens, connects Socket Mode; resolves to the base URL. */
   start(): Promise<string>;
   /** Stops accepting, answers open long-polls, disarms timers, closes the store. */
@@ -72,7 +77,21 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
   const shutdown = new AbortController();
   const slackMode = config.slack ? (config.slack.appToken ? 'socket' : 'http') : 'off';
   const http = createHttpApp();
-  const slack = config.slack ? createSlackApp(config.slack, logger, http, deps.slackRetryConfig) : null;
+  const bot: BotIdentity = {};
+  const slack = config.slack ? createSlackApp(config.slack, logger, http, deps.slackRetryConfig, bot) : null;
+  const connection =
+    slack && config.slack
+      ? new SlackConnection({
+          client: createCheckClient(config.slack, logger),
+          logger,
+          identity: bot,
+          apiUrl: slackApiUrl(config.slack) ?? 'https://slack.com/api/',
+          connect: slackMode === 'socket' ? () => slack.start() : undefined,
+          clock: deps.clock,
+          ...deps.slackConnection,
+        })
+      : null;
+  const slackStatus = (): SlackStatus => connection?.status() ?? { state: 'off', detail: 'SLACK_BOT_TOKEN is not set' };
 
   const mailer = config.email
     ? (deps.mailer ?? new Mailer({ smtpUrl: config.email.smtpUrl, from: config.email.from }))
@@ -148,6 +167,18 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     apiToken: config.apiToken,
     slack: slackMode,
     shutdown: shutdown.signal,
+    slackStatus,
+    readiness: connection
+      ? [
+          {
+            name: 'slack',
+            check: async () => {
+              const { state, detail } = slackStatus();
+              return { ok: state === 'ok', detail: `${state}: ${detail}` };
+            },
+          },
+        ]
+      : [],
   });
   http.use(
     '/decisions',
@@ -165,6 +196,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     store,
     slack,
     logger,
+    slackStatus,
     async start() {
       await gate.start();
       await alerts.start();
@@ -174,7 +206,8 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
       await new Promise<void>((resolve, reject) => {
         server?.once('error', reject).listen(config.port, config.host, () => resolve());
       });
-      if (slackMode === 'socket') await slack?.start();
+      // Checked in the background: a wrong token or an unreachable Slack is logged and retried, never fatal.
+      void connection?.start();
       const { port } = server.address() as AddressInfo;
       logger.info(describeConfig(config), `Gatehouse listening on ${config.host}:${port}`);
       if (!slack) logger.warn(SLACK_OFF_HINT);
@@ -203,7 +236,8 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
         clearInterval(sweep);
         clearTimeout(force);
       }
-      if (slackMode === 'socket') await slack?.stop();
+      connection?.stop();
+      if (connection?.socketOpen) await slack?.stop();
       await taskSurface.stop();
       mailer?.close();
       await audit.idle();

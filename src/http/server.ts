@@ -12,6 +12,7 @@ import { auditRoutes } from './audit.js';
 import { requireToken } from './auth.js';
 import { errorHandler } from './errors.js';
 import { approvalEventRoutes } from './events.js';
+import { type ReadinessCheck, readinessHandler } from './health.js';
 import { createMetrics } from './metrics.js';
 import { openApiHandler } from './openapi.js';
 import { taskRoutes } from './tasks.js';
@@ -31,6 +32,10 @@ export interface HttpOptions {
   slack: 'http' | 'socket' | 'off';
   /** Aborted when the server stops, to answer open long-polls. */
   shutdown: AbortSignal;
+  /** Slack's real state (`/healthz` reports it); without one, `slack` is reported as is. */
+  slackStatus?: () => { state: string; detail: string };
+  /** Checks `/readyz` runs besides the store's, by name (Slack's, a worker's…). */
+  readiness?: ReadinessCheck[];
 }
 
 /** A bare express app; Bolt mounts /slack/events on it, `mountHttp` the rest. */
@@ -43,17 +48,34 @@ export function createHttpApp(): Express {
 /** Mounts /healthz and the bearer-token API under /api/v1. */
 export function mountHttp(
   app: Express,
-  { gate, alerts, audit, callbacks, tasks, store, logger, apiToken, slack, shutdown }: HttpOptions,
+  {
+    gate,
+    alerts,
+    audit,
+    callbacks,
+    tasks,
+    store,
+    logger,
+    apiToken,
+    slack,
+    shutdown,
+    slackStatus,
+    readiness = [],
+  }: HttpOptions,
 ): void {
   app.get('/healthz', async (_req, res) => {
     const storeOk = await store.ping().then(
       () => true,
       () => false,
     );
-    res
-      .status(storeOk ? 200 : 503)
-      .json({ status: storeOk ? 'ok' : 'degraded', store: storeOk ? 'ok' : 'down', slack });
+    res.status(storeOk ? 200 : 503).json({
+      status: storeOk ? 'ok' : 'degraded',
+      store: storeOk ? 'ok' : 'down',
+      slack: slackStatus?.().state ?? slack,
+    });
   });
+  const storeCheck: ReadinessCheck = { name: 'store', check: () => store.ping().then(() => ({ ok: true })) };
+  app.get('/readyz', readinessHandler([storeCheck, ...readiness]));
 
   const api = express.Router();
   api.use(requireToken(apiToken));

@@ -62,6 +62,7 @@ export async function startGatehouse(
     clock: options.clock,
     logger: createLogger('silent'),
     slackRetryConfig: { retries: 1, minTimeout: 10, maxTimeout: 10 },
+    slackConnection: { minDelayMs: 20, maxDelayMs: 200 },
     mailer: config.email
       ? new Mailer({
           smtpUrl: config.email.smtpUrl,
