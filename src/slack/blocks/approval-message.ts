@@ -49,7 +49,7 @@ export function approvalRequestMessage(
     ...fields.blocks,
     metaBlock(record, `${deadline}${remaining}`),
     ...votesBlock(record),
-    actionsBlock(record.id),
+    actionsBlock(record.id, BlockId.Actions, record.title),
   ];
   return {
     text: `Approval needed: ${mrkdwnText(record.title, BlockKitLimits.headerText)}`,
@@ -161,13 +161,21 @@ function metaBlock(record: ApprovalRecord, deadline: string | null): KnownBlock 
   };
 }
 
-/** The Approve / Reject / Approve-with-changes buttons of an approval, carrying its id. */
-export function actionsBlock(approvalId: string, blockId: string = BlockId.Actions): KnownBlock {
+/** Slack's limit on a button's `accessibility_label`. */
+const ACCESSIBILITY_LABEL_MAX = 75;
+
+/**
+ * The Approve / Reject / Approve-with-changes buttons of an approval, carrying its id. Each has an
+ * `accessibility_label` naming the request, as a screen reader reads a button out of its message.
+ */
+export function actionsBlock(approvalId: string, blockId: string = BlockId.Actions, title?: string): KnownBlock {
   const value = truncate(approvalId, BlockKitLimits.buttonValue);
+  const what = title?.replace(/\s+/g, ' ').trim() ? `: ${title.replace(/\s+/g, ' ').trim()}` : ' this request';
   const button = (actionId: string, label: string, style?: Button['style']): Button => ({
     type: 'button',
     action_id: actionId,
     text: { type: 'plain_text', text: label, emoji: true },
+    accessibility_label: truncate(`${label}${what}`, ACCESSIBILITY_LABEL_MAX),
     value,
     ...(style ? { style } : {}),
   });
