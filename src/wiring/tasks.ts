@@ -9,6 +9,7 @@ import type { ApprovalRecord, MessageRef } from '../approvals/types.js';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { registerExampleAgents } from '../examples/index.js';
+import { isSlackResponseUrl } from '../slack/listeners/commands/agent.js';
 import { registerTaskCommands } from '../slack/listeners/commands/index.js';
 import { registerTaskEvents } from '../slack/listeners/events/index.js';
 import { SlackTaskProgress } from '../slack/task-progress.js';
@@ -20,6 +21,17 @@ const DEFAULT_RULES = [
   { name: 'failure-rate', target: 'agent:*', when: { failureRateAbove: 0.3 }, minExecutions: 5, severity: 'warning' },
   { name: 'low-success', target: 'agent:*', when: { successRateBelow: 0.5 }, minExecutions: 5, severity: 'critical' },
 ] as const;
+
+/**
+ * Response URLs Gatehouse posts to: Slack's hooks host, or, when SLACK_API_URL points elsewhere
+ * (a proxy, a test double), that host only.
+ */
+function responseUrlTrust(config: Config): (url: string) => boolean {
+  const apiUrl = config.slack?.apiUrl;
+  if (!apiUrl) return isSlackResponseUrl;
+  const origin = new URL(apiUrl).origin;
+  return (url) => URL.canParse(url) && new URL(url).origin === origin;
+}
 
 /** Named agents (the shipped examples), the task service, and their Slack surfaces. */
 export function createTasks(parts: {
@@ -52,7 +64,7 @@ export function createTasks(parts: {
   const stopWatching = monitor.watch();
   let stopHome: (() => void) | undefined;
   if (slack) {
-    registerTaskCommands(slack, { tasks, registry, logger });
+    registerTaskCommands(slack, { tasks, registry, logger, trustsResponseUrl: responseUrlTrust(config) });
     stopHome = registerTaskEvents(slack, {
       tasks,
       gate,

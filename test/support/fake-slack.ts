@@ -56,6 +56,7 @@ export class FakeSlack {
   private isDown = false;
   private messageSeq = 0;
   private viewSeq = 0;
+  private responseSeq = 0;
 
   private constructor(
     private readonly server: Server,
@@ -76,6 +77,15 @@ export class FakeSlack {
     for (const waiter of this.waiters) this.settle(waiter, new Error('FakeSlack closed while waiting'));
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /**
+   * A `response_url` to put in a slash command or click, on this fake: POSTs to it are recorded
+   * with `method` set to its path (`/response/1`) and answered `ok` unless overridden.
+   */
+  responseUrl(): string {
+    this.responseSeq += 1;
+    return `${this.url.replace(/\/api\/$/, '')}/response/${this.responseSeq}`;
   }
 
   /** Calls to one method, oldest first. */
