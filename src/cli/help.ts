@@ -15,6 +15,7 @@ Usage:
   gatehouse alert --kind …                 send an alert
   gatehouse audit verify                   check the audit trail's hash chain (0 intact, 1 broken)
   gatehouse help [command]                 this text, or a command's
+  gatehouse --version                      the version of this Gatehouse
 
 Exit codes: 0 approved (or done), 1 rejected or cancelled, 2 timed out, 3 error,
 4 still pending (approval get).

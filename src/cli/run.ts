@@ -5,6 +5,7 @@ import { type CliIo, createContext } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 import { hasHelp, helpFor } from './help.js';
 import { serveCommand } from './serve.js';
+import { version } from './version.js';
 
 export type { CliIo } from './context.js';
 export { ExitCode } from './errors.js';
@@ -27,6 +28,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         return await alertCommand(ctx, rest);
       case 'audit':
         return await auditCommand(ctx, rest);
+      case '--version':
+      case '-v':
+      case 'version':
+        io.stdout.write(`gatehouse ${await version()}\n`);
+        return ExitCode.Ok;
       case undefined:
       case 'help':
       case '--help':
