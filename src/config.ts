@@ -6,6 +6,8 @@ export interface Config {
   host: string;
   port: number;
   publicUrl: string;
+  /** False when PUBLIC_URL is not set: `publicUrl` then follows the port the server really listens on. */
+  publicUrlConfigured: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   storeUrl: string;
   /** Bearer token of the HTTP API; without one the API answers loopback clients only. */
@@ -189,6 +191,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    publicUrlConfigured: e.PUBLIC_URL !== undefined,
     logLevel: e.LOG_LEVEL,
     storeUrl: e.STORE_URL,
     apiToken: e.GATEHOUSE_API_TOKEN,

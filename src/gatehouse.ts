@@ -97,6 +97,9 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     ? (deps.mailer ?? new Mailer({ smtpUrl: config.email.smtpUrl, from: config.email.from }))
     : null;
   const linkSecret = await resolveLinkSecret(store, config);
+  // Without PUBLIC_URL, links follow the port the server really got (PORT=0 picks one at start).
+  let publicUrl = config.publicUrl;
+  const currentPublicUrl = () => publicUrl;
 
   const approvals = store.records<ApprovalRecord>('approvals');
   const gate = new ApprovalGate({
@@ -106,6 +109,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
       slack,
       mailer,
       linkSecret,
+      publicUrl: currentPublicUrl,
       store,
       logger,
       clock: deps.clock,
@@ -139,7 +143,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     slack: config.slack
       ? new SlackAlertPort({ token: config.slack.botToken, slackApiUrl: slackApiUrl(config.slack) })
       : undefined,
-    email: mailer ? new EmailAlertPort({ mailer, publicUrl: config.publicUrl }) : undefined,
+    email: mailer ? new EmailAlertPort({ mailer, publicUrl: currentPublicUrl }) : undefined,
     routing: createRouter({
       channels: config.channels,
       email: config.email,
@@ -182,7 +186,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
   });
   http.use(
     '/decisions',
-    decisionPages({ gate, store, secret: linkSecret, publicUrl: config.publicUrl, logger, clock: deps.clock }),
+    decisionPages({ gate, store, secret: linkSecret, publicUrl: currentPublicUrl, logger, clock: deps.clock }),
   );
 
   let server: Server | undefined;
@@ -209,7 +213,8 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
       // Checked in the background: a wrong token or an unreachable Slack is logged and retried, never fatal.
       void connection?.start();
       const { port } = server.address() as AddressInfo;
-      logger.info(describeConfig(config), `Gatehouse listening on ${config.host}:${port}`);
+      if (!config.publicUrlConfigured) publicUrl = `http://localhost:${port}`;
+      logger.info({ ...describeConfig(config), publicUrl }, `Gatehouse listening on ${config.host}:${port}`);
       if (!slack) logger.warn(SLACK_OFF_HINT);
       if (config.approvers.length === 0 && !config.allowAnyApprover) {
         logger.warn(
@@ -255,12 +260,13 @@ function approvalNotifier(parts: {
   slack: App | null;
   mailer: Mailer | null;
   linkSecret: string;
+  publicUrl: () => string;
   store: Store;
   logger: Logger;
   clock?: Clock;
   threadFor?: (taskId: string) => Promise<MessageRef | null>;
 }): ApprovalNotifier | undefined {
-  const { config, slack, mailer, linkSecret, store, logger, clock, threadFor } = parts;
+  const { config, slack, mailer, linkSecret, publicUrl, store, logger, clock, threadFor } = parts;
   const directory = slack ? new SlackApproverDirectory(slack.client, store.keyv('approver-emails'), logger) : null;
   const viaSlack = slack
     ? new SlackApprovalNotifier(slack.client, config.channels.approvals, logger, threadFor, directory ?? undefined)
@@ -270,7 +276,7 @@ function approvalNotifier(parts: {
       ? new EmailApprovalNotifier({
           mailer,
           to: config.email.approvalTo,
-          publicUrl: config.publicUrl,
+          publicUrl,
           secret: linkSecret,
           outcomes: store.keyv('email-outcomes'),
           approverEmails: directory ? (ids) => directory.emailsOf(ids) : undefined,

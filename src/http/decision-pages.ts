@@ -6,6 +6,8 @@ import { type Clock, systemClock } from '../clock.js';
 import {
   DECISION_LINKS_NAMESPACE,
   type DecisionTokenFailure,
+  type PublicUrl,
+  resolvePublicUrl,
   type UsedLink,
   UsedLinks,
   verifyDecisionToken,
@@ -25,7 +27,7 @@ export interface DecisionPagesOptions {
   /** Key the links were signed with (`resolveLinkSecret`). */
   secret: string;
   /** Base URL of Gatehouse, shown at the foot of each page. */
-  publicUrl: string;
+  publicUrl: PublicUrl;
   logger?: Logger;
   clock?: Clock;
 }
@@ -72,7 +74,8 @@ const TOKEN_FAILURES: Record<DecisionTokenFailure, { status: number; title: stri
  * form decides, once per link and once per approval.
  */
 export function decisionPages(options: DecisionPagesOptions): Router {
-  const { gate, secret, publicUrl } = options;
+  const { gate, secret } = options;
+  const publicUrl = () => resolvePublicUrl(options.publicUrl);
   const logger = options.logger ?? pino({ level: 'silent' });
   const clock = options.clock ?? systemClock;
   const used = new UsedLinks(options.store.keyv(DECISION_LINKS_NAMESPACE));
@@ -81,7 +84,7 @@ export function decisionPages(options: DecisionPagesOptions): Router {
     res
       .status(status)
       .type('html')
-      .send(page(title, body, publicUrl));
+      .send(page(title, body, publicUrl()));
 
   /** The link's payload and its approval, or an error page already sent. */
   const open = async (token: string, res: Response) => {
@@ -134,7 +137,7 @@ export function decisionPages(options: DecisionPagesOptions): Router {
       secret,
       bindTo: payload.nonce,
       path: req.baseUrl || '/',
-      secure: publicUrl.startsWith('https:'),
+      secure: publicUrl().startsWith('https:'),
     });
     const as = payload.recipient ? `<p class="muted">You decide as ${escapeHtml(payload.recipient)}.</p>` : '';
     const form =
@@ -151,7 +154,7 @@ export function decisionPages(options: DecisionPagesOptions): Router {
   });
 
   router.post('/:token', express.urlencoded({ limit: '16kb', extended: false }), async (req, res) => {
-    if (!fromOwnPage(req, publicUrl)) return refuseForm(res);
+    if (!fromOwnPage(req, publicUrl())) return refuseForm(res);
     const opened = await open(req.params.token, res);
     if (!opened) return;
     const { payload, record } = opened;

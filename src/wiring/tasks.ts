@@ -55,6 +55,13 @@ export function createTasks(parts: {
     clock,
   });
   const registry = registerExampleAgents(new AgentRegistry(), { claude });
+  const needClaude = registry.claudeAgents();
+  if (!config.anthropic.apiKey && needClaude.length > 0) {
+    logger.warn(
+      { agents: needClaude },
+      `ANTHROPIC_API_KEY is not set: the agents that call Claude (${needClaude.join(', ')}) will fail when started. Set ANTHROPIC_API_KEY to run them.`,
+    );
+  }
   const progress = slack
     ? new SlackTaskProgress({ client: slack.client, defaultChannel: config.channels.approvals, logger, clock })
     : undefined;
