@@ -6,7 +6,7 @@ import { ActionId, ViewId } from './blocks/ids.js';
 import type { BotIdentity } from './connection.js';
 import { slackGuard } from './guard.js';
 import { slackLogger } from './logger.js';
-import { appHomeOpenedSchema, type SlackRoutes } from './payloads.js';
+import { admit, appHomeOpenedSchema, type SlackRoutes } from './payloads.js';
 
 /** What Gatehouse's listeners handle: everything else sent to /slack/events is acknowledged at once. */
 export const SLACK_ROUTES: SlackRoutes = {
@@ -85,6 +85,12 @@ export function createSlackApp(
       });
   // Without a `token` option Bolt's own client has none; Gatehouse's outgoing calls use this one.
   app.client = new webApi.WebClient(config.botToken, { ...clientOptions, logger: boltLogger });
+  // Socket Mode envelopes do not pass the HTTP guard: the same check, before any listener reads them.
+  app.use(async ({ body, next, ...rest }) => {
+    if (admit(body, routes).pass) return next();
+    const ack = (rest as { ack?: () => Promise<void> }).ack;
+    await ack?.();
+  });
   return app;
 }
 
