@@ -6,6 +6,8 @@ export interface Config {
   host: string;
   port: number;
   publicUrl: string;
+  /** False when PUBLIC_URL is not set: `publicUrl` then follows the port the server really listens on. */
+  publicUrlConfigured: boolean;
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
   storeUrl: string;
   /** How long an instance holds a claimed effect before another may take it over (its crash costs this much delay). */
@@ -19,8 +21,10 @@ export interface Config {
   /** Many workspaces through OAuth install instead of one bot token; null unless SLACK_CLIENT_ID is set. */
   slackOAuth: SlackOAuthConfig | null;
   channels: { approvals?: string; alerts?: string; monitoring?: string; status?: string };
-  /** Default approver Slack user ids; empty means anyone who sees the message may decide. */
+  /** Default approvers: Slack user ids and user-group ids (`S…`); empty means nobody may decide. */
   approvers: string[];
+  /** ALLOW_ANY_APPROVER=true: a request with no approvers may be decided by anyone who sees it. */
+  allowAnyApprover: boolean;
   approvalTimeoutSeconds: number;
   /** The timeout ladder and quorum defaults of requests that name none. */
   approvalLadder: {
@@ -111,7 +115,7 @@ const list = <T extends z.ZodType>(item: T, what: string) =>
     return parsed;
   });
 
-const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/);
+const slackApproverId = z.string().regex(/^[UWS][A-Z0-9]{2,}$/);
 const slackChannelId = optional(
   z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a channel id like C0123ABCD (not a #name)'),
 );
@@ -150,7 +154,8 @@ const schema = z
     SLACK_ALERTS_CHANNEL: slackChannelId,
     SLACK_MONITORING_CHANNEL: slackChannelId,
     SLACK_STATUS_CHANNEL: slackChannelId,
-    APPROVERS: list(slackUserId, 'a Slack user id like U0123ABCD'),
+    APPROVERS: list(slackApproverId, 'a Slack user id like U0123ABCD or a user-group id like S0123ABCD'),
+    ALLOW_ANY_APPROVER: optional(z.enum(['true', 'false'], 'expected true or false')).default('false'),
     APPROVAL_TIMEOUT_SECONDS: optional(
       z.coerce
         .number()
@@ -161,7 +166,10 @@ const schema = z
     APPROVAL_REMIND_AT_PERCENT: percentOrOff.default(50),
     APPROVAL_ESCALATE_AT_PERCENT: percentOrOff.default(80),
     APPROVAL_ESCALATION_CHANNEL: slackChannelId,
-    APPROVAL_ESCALATION_APPROVERS: list(slackUserId, 'a Slack user id like U0123ABCD'),
+    APPROVAL_ESCALATION_APPROVERS: list(
+      slackApproverId,
+      'a Slack user id like U0123ABCD or a user-group id like S0123ABCD',
+    ),
     APPROVAL_ON_TIMEOUT: optional(z.enum(['timeout', 'approve', 'keep-waiting'])).default('timeout'),
     ALLOW_SELF_APPROVAL: optional(z.enum(['true', 'false'], 'expected true or false')).default('true'),
     SMTP_URL: optional(z.url({ protocol: /^smtps?$/, error: 'expected smtp://user:pass@host:port or smtps://…' })),
@@ -242,6 +250,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     host: e.HOST,
     port,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    publicUrlConfigured: e.PUBLIC_URL !== undefined,
     logLevel: e.LOG_LEVEL,
     storeUrl: e.STORE_URL,
     effectLeaseSeconds: e.EFFECT_LEASE_SECONDS,
@@ -272,6 +281,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       status: e.SLACK_STATUS_CHANNEL,
     },
     approvers: e.APPROVERS,
+    allowAnyApprover: e.ALLOW_ANY_APPROVER === 'true',
     approvalTimeoutSeconds: e.APPROVAL_TIMEOUT_SECONDS,
     approvalLadder: {
       remindAtPercent: e.APPROVAL_REMIND_AT_PERCENT === 'off' ? null : e.APPROVAL_REMIND_AT_PERCENT,

@@ -69,10 +69,15 @@ export class AlreadyDecidedError extends GatehouseError {
   }
 }
 
-/** The actor may not do this (not an approver, self-approval, …). */
+/** Why an actor may not decide: not listed, no approvers configured at all, or their own request. */
+export type NotAllowedReason = 'not_approver' | 'no_approvers' | 'self_approval';
+
+/** The actor may not do this (not an approver, self-approval, …); `reason` says which, when known. */
 export class NotAllowedError extends GatehouseError {
-  constructor(message: string) {
+  readonly reason: NotAllowedReason | undefined;
+  constructor(message: string, reason?: NotAllowedReason) {
     super(ErrorCode.NotAllowedError, message);
+    this.reason = reason;
   }
 }
 

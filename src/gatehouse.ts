@@ -24,12 +24,14 @@ import type { ListQueries } from './http/lists.js';
 import { createHttpApp, mountHttp } from './http/server.js';
 import { createLogger } from './logger.js';
 import { SlackAlertPort } from './slack/alert-port.js';
-import { createSlackApp, type SlackRetryConfig, slackApiUrl } from './slack/app.js';
+import { createCheckClient, createSlackApp, type SlackRetryConfig, slackApiUrl } from './slack/app.js';
 import { SlackApproverDirectory } from './slack/approver-directory.js';
 import { singleTokenClients } from './slack/clients.js';
+import { type BotIdentity, SlackConnection, type SlackStatus } from './slack/connection.js';
 import { registerListeners } from './slack/listeners/index.js';
 import { SlackApprovalNotifier } from './slack/notifier.js';
 import { createSlackPlatform } from './slack/platform.js';
+import { SlackUserGroups } from './slack/user-groups.js';
 import { createStore } from './store/index.js';
 import type { Store, StoreOptions } from './store/types.js';
 import type { AgentRegistry, TaskService } from './tasks/index.js';
@@ -50,6 +52,8 @@ export interface GatehouseDeps {
   mailer?: Mailer;
   /** How hard the Slack client retries before a request counts as failed (tests shorten it). */
   slackRetryConfig?: SlackRetryConfig;
+  /** Backoff of the Slack token check and Socket Mode connection (tests shorten it). */
+  slackConnection?: { minDelayMs?: number; maxDelayMs?: number; recheckMs?: number };
 }
 
 /** A wired Gatehouse: the gate for in-process agents, the HTTP server, Slack when configured. */
@@ -65,6 +69,8 @@ export interface Gatehouse {
   store: Store;
   slack: App | null;
   logger: Logger;
+  /** Slack's real state: `off` without a token, else what the last check found. */
+  slackStatus(): SlackStatus;
   /** Re-arms stored deadlines, listens, connects Socket Mode; resolves to the base URL. */
   start(): Promise<string>;
   /** Stops accepting, answers open long-polls, disarms timers, closes the store. */
@@ -97,12 +103,31 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
         retryConfig: deps.slackRetryConfig,
       })
     : null;
-  const slack = config.slack ? createSlackApp(config.slack, logger, http, deps.slackRetryConfig) : (oauth?.app ?? null);
+  const bot: BotIdentity = {};
+  const slack = config.slack
+    ? createSlackApp(config.slack, logger, http, deps.slackRetryConfig, bot)
+    : (oauth?.app ?? null);
+  const connection =
+    slack && config.slack
+      ? new SlackConnection({
+          client: createCheckClient(config.slack, logger),
+          logger,
+          identity: bot,
+          apiUrl: slackApiUrl(config.slack) ?? 'https://slack.com/api/',
+          connect: slackMode === 'socket' ? () => slack.start() : undefined,
+          clock: deps.clock,
+          ...deps.slackConnection,
+        })
+      : null;
+  const slackStatus = (): SlackStatus => connection?.status() ?? { state: 'off', detail: 'SLACK_BOT_TOKEN is not set' };
 
   const mailer = config.email
     ? (deps.mailer ?? new Mailer({ smtpUrl: config.email.smtpUrl, from: config.email.from }))
     : null;
   const linkSecret = await resolveLinkSecret(store, config);
+  // Without PUBLIC_URL, links follow the port the server really got (PORT=0 picks one at start).
+  let publicUrl = config.publicUrl;
+  const currentPublicUrl = () => publicUrl;
 
   const gate = new ApprovalGate({
     store,
@@ -111,6 +136,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
       slack,
       mailer,
       linkSecret,
+      publicUrl: currentPublicUrl,
       store,
       logger,
       clock: deps.clock,
@@ -120,6 +146,10 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     clock: deps.clock,
     logger,
     defaultApprovers: config.approvers,
+    allowAnyApprover: config.allowAnyApprover,
+    directory: slack
+      ? new SlackUserGroups({ client: slack.client, cache: store.keyv('slack-user-groups'), logger })
+      : undefined,
     defaultChannel: config.channels.approvals,
     defaultTimeoutSeconds: config.approvalTimeoutSeconds,
     defaults: config.approvalLadder,
@@ -147,7 +177,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
       : oauth
         ? new SlackAlertPort({ client: oauth.alertClient })
         : undefined,
-    email: mailer ? new EmailAlertPort({ mailer, publicUrl: config.publicUrl }) : undefined,
+    email: mailer ? new EmailAlertPort({ mailer, publicUrl: currentPublicUrl }) : undefined,
     routing: createRouter({
       channels: config.channels,
       email: config.email,
@@ -195,10 +225,22 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     apiToken: config.apiToken,
     slack: slackMode,
     shutdown: shutdown.signal,
+    slackStatus,
+    readiness: connection
+      ? [
+          {
+            name: 'slack',
+            check: async () => {
+              const { state, detail } = slackStatus();
+              return { ok: state === 'ok', detail: `${state}: ${detail}` };
+            },
+          },
+        ]
+      : [],
   });
   http.use(
     '/decisions',
-    decisionPages({ gate, store, secret: linkSecret, publicUrl: config.publicUrl, logger, clock: deps.clock }),
+    decisionPages({ gate, store, secret: linkSecret, publicUrl: currentPublicUrl, logger, clock: deps.clock }),
   );
   // The web app answers everything the routes above did not.
   http.use(
@@ -232,6 +274,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     store,
     slack,
     logger,
+    slackStatus,
     async start() {
       await platform?.start();
       await gate.start();
@@ -242,11 +285,20 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
       await new Promise<void>((resolve, reject) => {
         server?.once('error', reject).listen(config.port, config.host, () => resolve());
       });
-      if (slackMode === 'socket') await slack?.start();
+      // Checked in the background: a wrong token or an unreachable Slack is logged and retried, never fatal.
+      void connection?.start();
       const { port } = server.address() as AddressInfo;
-      logger.info(describeConfig(config), `Gatehouse listening on ${config.host}:${port}`);
+      if (!config.publicUrlConfigured) publicUrl = `http://localhost:${port}`;
+      logger.info({ ...describeConfig(config), publicUrl }, `Gatehouse listening on ${config.host}:${port}`);
       if (!slack) logger.warn(SLACK_OFF_HINT);
-      if (config.approvers.length === 0) logger.warn('APPROVERS is empty: anyone who sees a request may decide it');
+      if (config.approvers.length === 0 && !config.allowAnyApprover) {
+        logger.warn(
+          'APPROVERS is empty: nobody may decide a request that names no approvers. Set APPROVERS to Slack user or user-group ids (or ALLOW_ANY_APPROVER=true to let anyone decide)',
+        );
+      }
+      if (config.approvers.length === 0 && config.allowAnyApprover) {
+        logger.warn('ALLOW_ANY_APPROVER=true and APPROVERS is empty: anyone who sees a request may decide it');
+      }
       return `http://127.0.0.1:${port}`;
     },
     async stop() {
@@ -265,7 +317,8 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
         clearInterval(sweep);
         clearTimeout(force);
       }
-      if (slackMode === 'socket') await slack?.stop();
+      connection?.stop();
+      if (connection?.socketOpen) await slack?.stop();
       await taskSurface.stop();
       mailer?.close();
       await audit.idle();
@@ -283,12 +336,13 @@ function approvalNotifier(parts: {
   slack: App | null;
   mailer: Mailer | null;
   linkSecret: string;
+  publicUrl: () => string;
   store: Store;
   logger: Logger;
   clock?: Clock;
   threadFor?: (taskId: string) => Promise<MessageRef | null>;
 }): ApprovalNotifier | undefined {
-  const { config, slack, mailer, linkSecret, store, logger, clock, threadFor } = parts;
+  const { config, slack, mailer, linkSecret, publicUrl, store, logger, clock, threadFor } = parts;
   const directory = slack ? new SlackApproverDirectory(slack.client, store.keyv('approver-emails'), logger) : null;
   const viaSlack = slack
     ? new SlackApprovalNotifier(slack.client, config.channels.approvals, logger, threadFor, directory ?? undefined)
@@ -298,7 +352,7 @@ function approvalNotifier(parts: {
       ? new EmailApprovalNotifier({
           mailer,
           to: config.email.approvalTo,
-          publicUrl: config.publicUrl,
+          publicUrl,
           secret: linkSecret,
           outcomes: store.keyv('email-outcomes'),
           approverEmails: directory ? (ids) => directory.emailsOf(ids) : undefined,

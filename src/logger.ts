@@ -30,7 +30,22 @@ const REDACT = [
   'req.headers.cookie',
 ];
 
-/** JSON lines on stdout at `level`, secrets redacted. */
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'gatehouse' } }, destination);
+/**
+ * Logs at `level`, secrets redacted: JSON lines on stdout, or human-readable lines (pino-pretty)
+ * when `pretty` — by default when stdout is a terminal, so a person running Gatehouse reads it and
+ * a log collector gets JSON. An explicit `destination` always gets JSON.
+ */
+export function createLogger(
+  level: string,
+  destination?: pino.DestinationStream,
+  { pretty = destination === undefined && process.stdout.isTTY === true }: { pretty?: boolean } = {},
+): Logger {
+  const options = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'gatehouse' } };
+  if (pretty) {
+    return pino({
+      ...options,
+      transport: { target: 'pino-pretty', options: { colorize: true, ignore: 'pid,hostname,service' } },
+    });
+  }
+  return pino(options, destination);
 }

@@ -28,6 +28,20 @@ const JWT = /(?<![\w-])eyJ[\w-]+\.[\w-]+\.[\w-]*/g;
 const PRIVATE_KEY_BLOCK =
   /-----BEGIN ([A-Z0-9 ]{0,40})PRIVATE KEY-----(?:[^-]|-(?!----))*(?:-----END [A-Z0-9 ]{0,40}PRIVATE KEY-----)?/g;
 
+/** `Basic <base64 of user:password>` anywhere; masked only when it decodes to a `user:password` pair. */
+const BASIC = /(?<![\w-])(basic[ \t]+)([A-Za-z0-9+/]{4,}={0,2})(?![\w+/=])/gi;
+
+/**
+ * A secret named in prose: "password is hunter3secret", "the token was ab12…", "secret: …".
+ * The value is masked when it looks like one (a digit or symbol, or long); "password is required" stays.
+ */
+const PROSE_SECRET =
+  /(?<![\w-])(passwords?|passwd|passphrase|secret|token|api[ _-]?key|access[ _-]?key)([ \t]+(?:is|was|=|:|equals|set to|reads)[ \t]+)(["'`]?)([^\s"'`,;]+)/gi;
+
+/** A key prefix whose token continues on the next line(s), as when a key was wrapped or pasted in two. */
+const SPLIT_TOKEN =
+  /(?<![\w.+/=-])((?:sk-|xox[a-z]-|xapp-|gh[pousr]_|github_pat_|AKIA|ASIA|eyJ)[\w.+/=-]*)((?:\r?\n[ \t]*[\w.+/=-]+)+)/g;
+
 /** `Bearer <token>` outside of a header; the token is masked only when it looks like one. */
 const BEARER = /(?<![\w-])(bearer\s+)([\w.~+/=*-]+)/gi;
 
@@ -86,7 +100,7 @@ export function isSecretKey(key: string): boolean {
 export function maskSecrets(text: string): string {
   return maskEmails(
     maskPairs(
-      text
+      joinSplitTokens(text)
         .replace(URL_CREDENTIALS, `$1${MASK}@`)
         .replace(SK_KEY, (_match, kind?: string) => (kind ? `sk-${kind}-${MASK}` : `sk-${MASK}`))
         .replace(SLACK_TOKEN, `$1-${MASK}`)
@@ -96,9 +110,40 @@ export function maskSecrets(text: string): string {
         .replace(PRIVATE_KEY_BLOCK, `-----BEGIN $1PRIVATE KEY-----${MASK}`)
         .replace(BEARER, (match, keyword: string, token: string) =>
           looksLikeToken(token) ? `${keyword}${MASK}` : match,
+        )
+        .replace(BASIC, (match, keyword: string, encoded: string) =>
+          isBasicCredential(encoded) ? `${keyword}${MASK}` : match,
+        )
+        .replace(PROSE_SECRET, (match, name: string, verb: string, quote: string, value: string) =>
+          looksLikeToken(value) || value.length >= 12 ? `${name}${verb}${quote}${MASK}` : match,
         ),
     ),
   );
+}
+
+/** Whether `encoded` is base64 of `user:password`, as in an HTTP Basic credential. */
+function isBasicCredential(encoded: string): boolean {
+  if (ALREADY_MASKED.test(encoded) || encoded.length % 4 === 1) return false;
+  const decoded = Buffer.from(encoded, 'base64').toString('latin1');
+  return /^[\x20-\x7e]+:[\x20-\x7e]*$/.test(decoded);
+}
+
+/** A continuation line that reads as part of a token (digits, mixed case, symbols), not as a word. */
+const continuesToken = (part: string) =>
+  /\d|[-_+/=]/.test(part) || (/[A-Z]/.test(part) && /[a-z]/.test(part) && part.length >= 6);
+
+/** Rejoins tokens broken across lines, so the patterns below see, and mask, all of each. */
+function joinSplitTokens(text: string): string {
+  return text.replace(SPLIT_TOKEN, (_match, head: string, tail: string) => {
+    const line = /\r?\n[ \t]*([\w.+/=-]+)/y;
+    let joined = head;
+    let end = 0;
+    for (let next = line.exec(tail); next && continuesToken(next[1] ?? ''); next = line.exec(tail)) {
+      joined += next[1];
+      end = line.lastIndex;
+    }
+    return joined + tail.slice(end);
+  });
 }
 
 /**

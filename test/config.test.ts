@@ -27,6 +27,13 @@ describe('loadConfig', () => {
     });
   });
 
+  it('fails closed on approvers unless ALLOW_ANY_APPROVER=true, and takes user-group ids', () => {
+    expect(loadConfig({}).allowAnyApprover).toBe(false);
+    expect(loadConfig({ ALLOW_ANY_APPROVER: 'true' }).allowAnyApprover).toBe(true);
+    expect(fieldsOf(() => loadConfig({ ALLOW_ANY_APPROVER: 'yes' }))).toEqual(['ALLOW_ANY_APPROVER']);
+    expect(loadConfig({ APPROVERS: 'U0ALICE, S0ONCALL' }).approvers).toEqual(['U0ALICE', 'S0ONCALL']);
+  });
+
   it('treats empty and blank values as unset', () => {
     expect(loadConfig({ PORT: '', SLACK_BOT_TOKEN: '  ', APPROVERS: '' })).toMatchObject({ port: 3000, slack: null });
   });

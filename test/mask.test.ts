@@ -172,3 +172,31 @@ describe('maskDeep', () => {
     expect(maskDeep(input)).toEqual({ name: 'loop', self: '[Circular]' });
   });
 });
+
+describe('maskSecrets, in prose and across lines', () => {
+  it('masks Basic credentials anywhere, but not the word "basic"', () => {
+    expect(maskSecrets('curl sent Basic dXNlcjpwYXNzd29yZA== to the proxy')).toBe('curl sent Basic *** to the proxy');
+    expect(maskSecrets('basic YWRtaW46aHVudGVyMg')).toBe('basic ***');
+    expect(maskSecrets('a basic plan with basic features')).toBe('a basic plan with basic features');
+  });
+
+  it('masks a password, secret or token named in prose, and leaves ordinary sentences', () => {
+    expect(maskSecrets('the password is hunter3secret, keep it')).toBe('the password is ***, keep it');
+    expect(maskSecrets('Our secret was "Tr0ub4dor&3" all along')).toBe('Our secret was "***" all along');
+    expect(maskSecrets('token: 9f8e7d6c5b4a')).toBe('token: ***');
+    expect(maskSecrets('the api key is AbCdEfGhIjKlMnOp')).toBe('the api key is ***');
+    expect(maskSecrets('the password is required and the token is valid')).toBe(
+      'the password is required and the token is valid',
+    );
+  });
+
+  it('masks keys broken across lines, all of them', () => {
+    const masked = maskSecrets('key: sk-ant-api03-abcdefgh\nijklmnop42QRST\nthanks');
+    expect(masked).not.toContain('ijklmnop42QRST');
+    expect(masked).toContain('sk-ant-***');
+    expect(masked).toContain('\nthanks');
+    const slack = maskSecrets('xoxb-123456789012-\r\n1234567890123-abcdefABCDEF done');
+    expect(slack).toBe('xoxb-*** done');
+    expect(maskSecrets('AKIAIOSFODNN\n7EXAMPLE is the id')).toBe('AKIA*** is the id');
+  });
+});

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { type Logger, pino } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
-import { AlreadyDecidedError, NotFoundError, StaleRequestError } from '../errors.js';
+import { AlreadyDecidedError, NotAllowedError, NotFoundError, StaleRequestError } from '../errors.js';
 import type { Effect, RecordStore, Store } from '../store/types.js';
+import { type ApproverDirectory, type EligibilityRules, eligibility } from './directory.js';
 import { decidedEffects, requestedEffects, voteEffects } from './effects.js';
 import { type ApprovalEventListener, type ApprovalEventType, EventHub } from './events.js';
 import { type ApprovalNotifier, silentNotifier } from './notifier.js';
@@ -31,8 +32,12 @@ export interface ApprovalGateOptions {
   clock?: Clock;
   logger?: Logger;
   newId?: () => string;
-  /** Used when a request names no approvers. Empty: anyone who sees the request may decide. */
+  /** Used when a request names no approvers. Empty: nobody may decide, unless `allowAnyApprover`. */
   defaultApprovers?: string[];
+  /** Lets anyone decide a request that has no approvers (ALLOW_ANY_APPROVER); default false: fail closed. */
+  allowAnyApprover?: boolean;
+  /** Resolves approver groups (Slack user groups) at decision time; without one, groups match nobody. */
+  directory?: ApproverDirectory;
   defaultChannel?: string;
   defaultTimeoutSeconds?: number;
   /** Ladder and quorum defaults (reminders at 50 %, escalation at 80 %, …) for requests that name none. */
@@ -58,6 +63,7 @@ export class ApprovalGate {
   private readonly defaults: ApprovalDefaults;
   private readonly hub: EventHub;
   private readonly waiters: Waiters;
+  private readonly rules: EligibilityRules;
   private unwatch: (() => void) | undefined;
 
   constructor({
@@ -70,7 +76,10 @@ export class ApprovalGate {
     defaultChannel,
     defaultTimeoutSeconds = 3600,
     defaults = {},
+    allowAnyApprover = false,
+    directory,
   }: ApprovalGateOptions) {
+    this.rules = { allowAnyApprover, directory };
     this.store = store;
     this.records = store.records<ApprovalRecord>(APPROVALS_NAMESPACE, approvalIndexes);
     this.clock = clock;
@@ -96,6 +105,7 @@ export class ApprovalGate {
       notifier,
       clock,
       logger,
+      allowAnyApprover,
       conclude: (id, status, input) => this.conclude(id, status, input),
       report: (type, record, actor, data) => this.report(type, record, actor, data),
     });
@@ -195,6 +205,11 @@ export class ApprovalGate {
    * winning record) when someone else decided first.
    */
   async decide(id: string, input: DecisionInput): Promise<ApprovalRecord> {
+    if (input.enforceApprovers) {
+      const current = await this.get(id);
+      // A decided request answers with its decision below, whoever clicked.
+      if (current.status === 'pending') await this.assertMayDecide(current, input.decidedBy, { fresh: true });
+    }
     const at = new Date(this.clock.now()).toISOString();
     const voteData = { vote: input.decision, via: input.via, feedback: input.feedback ?? null };
     const next = await this.records.update(id, (record) => {
@@ -211,6 +226,30 @@ export class ApprovalGate {
     }
     this.report('vote', next, input.decidedBy, voteData);
     return next;
+  }
+
+  /**
+   * Throws a NotAllowedError (with its `reason`) unless `user` may decide `record`: a listed
+   * approver or a member of a listed group, or anyone when it lists none and `allowAnyApprover` is
+   * set. `fresh` resolves groups anew (a decision) rather than from a recent answer.
+   */
+  async assertMayDecide(record: ApprovalRecord, user: string, options: { fresh?: boolean } = {}): Promise<void> {
+    const why = await eligibility(record.approvers, user, this.rules, options);
+    if (why === 'no_approvers') {
+      throw new NotAllowedError(
+        `nobody may decide ${record.id}: no approvers are configured (an operator must set APPROVERS, or ALLOW_ANY_APPROVER=true)`,
+        why,
+      );
+    }
+    if (why === 'not_approver') throw new NotAllowedError(`${user} is not an approver of ${record.id}`, why);
+  }
+
+  /** Whether `user` may decide `record` (groups from a recent answer); false when that cannot be known. */
+  async mayDecide(record: ApprovalRecord, user: string): Promise<boolean> {
+    return eligibility(record.approvers, user, this.rules).then(
+      (why) => why === null,
+      () => false,
+    );
   }
 
   /** Cancels a pending approval; waiting callers resolve with status `cancelled`. */

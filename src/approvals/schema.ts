@@ -10,6 +10,10 @@ export const approvalIdSchema = z
   .regex(/^[A-Za-z0-9._:@-]+$/, 'may hold only letters, digits and . _ : @ -');
 
 const slackUserId = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'expected a Slack user id like U0123ABCD');
+/** An approver: a Slack user, or a Slack user group (`S…`) whose members are resolved at decision time. */
+const approverId = z
+  .string()
+  .regex(/^[UWS][A-Z0-9]{2,}$/, 'expected a Slack user id like U0123ABCD or a user-group id like S0123ABCD');
 
 const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'expected a Slack channel id like C0123ABCD');
 const percent = z.number().gt(0, 'must be above 0').lt(100, 'must be below 100');
@@ -56,7 +60,12 @@ export const approvalRequestSchema = z.strictObject({
   context: z.json().optional(),
   requestedBy: z.string().trim().min(1).max(200).optional(),
   taskId: z.string().trim().min(1).max(200).optional(),
-  approvers: z.array(slackUserId).max(100).optional(),
+  // An empty list is refused: "nobody" is never what a caller means, and "the defaults" would widen silently.
+  approvers: z
+    .array(approverId)
+    .min(1, 'must name at least one approver; leave the field out to use the configured APPROVERS')
+    .max(100)
+    .optional(),
   channel: channelId.optional(),
   timeoutSeconds: z.number().int('must be a whole number of seconds').min(1).max(MAX_TIMEOUT_SECONDS).optional(),
   callbackUrl: z.url({ protocol: /^https?$/ }).optional(),
@@ -72,7 +81,7 @@ export const approvalRequestSchema = z.strictObject({
   escalation: z
     .strictObject({
       channel: channelId.optional(),
-      approvers: z.array(slackUserId).max(100).optional(),
+      approvers: z.array(approverId).max(100).optional(),
     })
     .optional(),
   onTimeout: z.enum(['timeout', 'approve', 'keep-waiting']).optional(),

@@ -7,17 +7,15 @@ export const SINGLE: Quorum = { required: 1, rejections: 1, allowSelfApproval: t
 
 /**
  * Adds one vote to a pending record: the result is still pending (quorum not reached) or
- * decided. Throws NotAllowedError for a non-approver (when `enforceApprovers`) or a requester
- * approving their own request where that is not allowed, ConflictError for a second vote.
+ * decided. Throws NotAllowedError for a requester approving their own request where that is not
+ * allowed, ConflictError for a second vote. Whether the voter is an approver at all is the gate's
+ * check (`eligibility`), made before, as groups are resolved asynchronously.
  */
 export function castVote(record: ApprovalRecord, input: DecisionInput, at: string): ApprovalRecord {
   const quorum = record.quorum ?? SINGLE;
   const voter = input.decidedBy;
-  if (input.enforceApprovers && record.approvers.length > 0 && !record.approvers.includes(voter)) {
-    throw new NotAllowedError(`${voter} is not an approver of ${record.id}`);
-  }
   if (!quorum.allowSelfApproval && input.decision === 'approve' && record.requestedBy === voter) {
-    throw new NotAllowedError(`${voter} asked for ${record.id} and may not approve it`);
+    throw new NotAllowedError(`${voter} asked for ${record.id} and may not approve it`, 'self_approval');
   }
   if (input.decision === 'approve' && input.modifications != null) {
     const issues = checkModifications(record.modificationsSchema, input.modifications);

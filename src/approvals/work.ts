@@ -14,6 +14,8 @@ export interface ApprovalWork {
   notifier: ApprovalNotifier;
   clock: Clock;
   logger: Logger;
+  /** ALLOW_ANY_APPROVER: a request with no approvers is open to anyone, and stays so when escalated. */
+  allowAnyApprover: boolean;
   conclude(
     id: string,
     status: Exclude<ApprovalStatus, 'pending'>,
@@ -135,8 +137,9 @@ async function climb(work: ApprovalWork, id: string, step: 'remind' | 'escalate'
     if (step === 'remind' ? current.remindedAt : current.escalatedAt) return current;
     stamped = true;
     const added = current.ladder?.escalation.approvers ?? [];
-    // An open request (no approvers: anyone may decide) stays open; a closed one gains the escalation approvers.
-    const approvers = current.approvers.length > 0 ? [...new Set([...current.approvers, ...added])] : [];
+    // An open request (no approvers, anyone allowed) stays open; any other gains the escalation approvers.
+    const open = current.approvers.length === 0 && work.allowAnyApprover;
+    const approvers = open ? [] : [...new Set([...current.approvers, ...added])];
     const next =
       step === 'remind'
         ? { ...current, remindedAt: at, version: current.version + 1 }

@@ -17,6 +17,7 @@ Usage:
   gatehouse hook claude-code               a Claude Code PreToolUse / PermissionRequest hook (stdin → stdout)
   gatehouse mcp                            an MCP server on stdio with the approval and alert tools
   gatehouse help [command]                 this text, or a command's
+  gatehouse --version                      the version of this Gatehouse
 
 Exit codes: 0 approved (or done), 1 rejected or cancelled, 2 timed out, 3 error,
 4 still pending (approval get).

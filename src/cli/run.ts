@@ -6,6 +6,7 @@ import { type CliIo, createContext } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 import { hasHelp, helpFor } from './help.js';
 import { hookCommand } from './hook.js';
+import { version } from './version.js';
 
 export type { CliIo } from './context.js';
 export { ExitCode } from './errors.js';
@@ -33,6 +34,11 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         return await hookCommand(ctx, rest);
       case 'mcp':
         return await (await import('./mcp.js')).mcpCommand(ctx, rest);
+      case '--version':
+      case '-v':
+      case 'version':
+        io.stdout.write(`gatehouse ${await version()}\n`);
+        return ExitCode.Ok;
       case undefined:
       case 'help':
       case '--help':

@@ -1,6 +1,7 @@
 import type { AlertEmailPort } from '../alerts/ports.js';
 import type { AlertRecord, DeliveryAttempt } from '../alerts/types.js';
 import { maskSecrets } from '../mask.js';
+import { type PublicUrl, resolvePublicUrl } from './links.js';
 import type { Mailer } from './mailer.js';
 import { alertEmail } from './templates/alert.js';
 
@@ -9,7 +10,7 @@ export interface EmailAlertPortOptions {
   /** Sends and retries; the port adds nothing to its retries. */
   mailer: Mailer;
   /** Base URL of this Gatehouse, named in each e-mail. */
-  publicUrl: string;
+  publicUrl: PublicUrl;
   /** Clock for the attempt recorded when a message cannot even be handed to the Mailer. */
   now?: () => Date;
 }
@@ -20,7 +21,7 @@ export interface EmailAlertPortOptions {
  */
 export class EmailAlertPort implements AlertEmailPort {
   readonly #mailer: Mailer;
-  readonly #publicUrl: string;
+  readonly #publicUrl: PublicUrl;
   readonly #now: () => Date;
 
   constructor({ mailer, publicUrl, now = () => new Date() }: EmailAlertPortOptions) {
@@ -36,7 +37,10 @@ export class EmailAlertPort implements AlertEmailPort {
   ): Promise<{ ok: boolean; attempts: DeliveryAttempt[]; error?: string }> {
     const at = this.#now().toISOString();
     try {
-      const mail = alertEmail(alert, { publicUrl: this.#publicUrl, fallback: options.fallback ?? false });
+      const mail = alertEmail(alert, {
+        publicUrl: resolvePublicUrl(this.#publicUrl),
+        fallback: options.fallback ?? false,
+      });
       const result = await this.#mailer.send({ to, ...mail });
       return result.ok
         ? { ok: true, attempts: result.attempts }

@@ -5,7 +5,14 @@ import type { ApprovalRecord } from '../approvals/types.js';
 import { type Clock, systemClock } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import { maskSecrets } from '../mask.js';
-import { type DecisionAction, decisionUrl, newNonce, signDecisionToken } from './links.js';
+import {
+  type DecisionAction,
+  decisionUrl,
+  newNonce,
+  type PublicUrl,
+  resolvePublicUrl,
+  signDecisionToken,
+} from './links.js';
 import type { MailMessage, MailResult } from './mailer.js';
 import { approvalEmail, approvalOutcomeEmail } from './templates/approval.js';
 
@@ -16,7 +23,7 @@ export interface EmailApprovalNotifierOptions {
   /** Who is asked (`APPROVAL_EMAIL_TO`); each gets an e-mail with links of their own. */
   to: string[];
   /** Base URL of Gatehouse as the approvers reach it (`PUBLIC_URL`); links go to `${publicUrl}/decisions/…`. */
-  publicUrl: string;
+  publicUrl: PublicUrl;
   /** Key the links are signed with (`resolveLinkSecret`). */
   secret: string;
   /**
@@ -42,7 +49,7 @@ export class EmailApprovalNotifier implements ApprovalNotifier {
   private readonly mailer: EmailApprovalNotifierOptions['mailer'];
   private readonly to: string[];
   private readonly approverEmails: EmailApprovalNotifierOptions['approverEmails'];
-  private readonly publicUrl: string;
+  private readonly publicUrlSource: PublicUrl;
   private readonly secret: string;
   private readonly outcomes: Keyv | undefined;
   private readonly logger: Logger;
@@ -52,7 +59,7 @@ export class EmailApprovalNotifier implements ApprovalNotifier {
   constructor(options: EmailApprovalNotifierOptions) {
     const issues = [];
     if (options.to.length === 0) issues.push({ field: 'to', message: 'Expected `to` to hold at least one address' });
-    if (!/^https?:\/\//.test(options.publicUrl)) {
+    if (!/^https?:\/\//.test(resolvePublicUrl(options.publicUrl))) {
       issues.push({ field: 'publicUrl', message: 'Expected `publicUrl` to be an http(s) URL' });
     }
     if (options.secret.length < 16)
@@ -61,7 +68,7 @@ export class EmailApprovalNotifier implements ApprovalNotifier {
     this.mailer = options.mailer;
     this.to = [...new Set(options.to)];
     this.approverEmails = options.approverEmails;
-    this.publicUrl = options.publicUrl.replace(/\/+$/, '');
+    this.publicUrlSource = options.publicUrl;
     this.secret = options.secret;
     this.outcomes = options.outcomes;
     this.logger = options.logger ?? pino({ level: 'silent' });
@@ -96,6 +103,10 @@ export class EmailApprovalNotifier implements ApprovalNotifier {
       throw new Error(`could not e-mail approval ${record.id} to any recipient: ${reasons}`);
     }
     return { emailedAt: new Date(this.clock.now()).toISOString() };
+  }
+
+  private get publicUrl(): string {
+    return resolvePublicUrl(this.publicUrlSource);
   }
 
   /** Sends a short outcome e-mail when the request had been e-mailed (nothing otherwise). */

@@ -85,6 +85,14 @@ export function newNonce(): string {
   return randomBytes(16).toString('base64url');
 }
 
+/** A base URL, or a function giving it: known only once the server listens, when it picked its port. */
+export type PublicUrl = string | (() => string);
+
+/** The base URL now, without a trailing slash. */
+export function resolvePublicUrl(url: PublicUrl): string {
+  return (typeof url === 'function' ? url() : url).replace(/\/+$/, '');
+}
+
 /** The confirm page a decision link leads to: `${publicUrl}/decisions/<token>`. */
 export function decisionUrl(publicUrl: string, token: string): string {
   return `${publicUrl.replace(/\/+$/, '')}/decisions/${token}`;

@@ -28,11 +28,13 @@ export function registerExampleAgents(registry: AgentRegistry, { claude, launche
     .register('campaign-launch', {
       description: 'Plans a campaign with Claude, estimates its cost, asks for approval above a threshold, launches',
       params: campaignParams,
+      usesClaude: true,
       create: (deps) => new CampaignLaunchAgent({ ...deps, claude, launcher }),
     })
     .register('content-pipeline', {
       description: 'Planning → reasoning → experimenting → reflecting, each a Claude call feeding the next',
       params: contentParams,
+      usesClaude: true,
       create: (deps) => new ContentPipelineAgent({ ...deps, claude }),
     });
 }

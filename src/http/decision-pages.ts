@@ -6,6 +6,8 @@ import { type Clock, systemClock } from '../clock.js';
 import {
   DECISION_LINKS_NAMESPACE,
   type DecisionTokenFailure,
+  type PublicUrl,
+  resolvePublicUrl,
   type UsedLink,
   UsedLinks,
   verifyDecisionToken,
@@ -15,6 +17,7 @@ import { escapeHtml } from '../email/templates/html.js';
 import { AlreadyDecidedError, NotFoundError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { truncate } from '../text.js';
+import { FORM_TOKEN_FIELD, fromOwnPage, issueFormToken, validFormToken } from './form-guard.js';
 
 /** Options of `decisionPages`. */
 export interface DecisionPagesOptions {
@@ -24,7 +27,7 @@ export interface DecisionPagesOptions {
   /** Key the links were signed with (`resolveLinkSecret`). */
   secret: string;
   /** Base URL of Gatehouse, shown at the foot of each page. */
-  publicUrl: string;
+  publicUrl: PublicUrl;
   logger?: Logger;
   clock?: Clock;
 }
@@ -71,7 +74,8 @@ const TOKEN_FAILURES: Record<DecisionTokenFailure, { status: number; title: stri
  * form decides, once per link and once per approval.
  */
 export function decisionPages(options: DecisionPagesOptions): Router {
-  const { gate, secret, publicUrl } = options;
+  const { gate, secret } = options;
+  const publicUrl = () => resolvePublicUrl(options.publicUrl);
   const logger = options.logger ?? pino({ level: 'silent' });
   const clock = options.clock ?? systemClock;
   const used = new UsedLinks(options.store.keyv(DECISION_LINKS_NAMESPACE));
@@ -80,7 +84,7 @@ export function decisionPages(options: DecisionPagesOptions): Router {
     res
       .status(status)
       .type('html')
-      .send(page(title, body, publicUrl));
+      .send(page(title, body, publicUrl()));
 
   /** The link's payload and its approval, or an error page already sent. */
   const open = async (token: string, res: Response) => {
@@ -108,6 +112,15 @@ export function decisionPages(options: DecisionPagesOptions): Router {
     render(res, 409, title, `${usedLine}${outcomeHtml(record)}${requestHtml(record)}`);
   };
 
+  /** A POST that did not come from the page this link shows: nothing decided, the link still works. */
+  const refuseForm = (res: Response) =>
+    render(
+      res,
+      403,
+      'Confirm on the decision page',
+      '<p>This confirmation did not come from the page of its link, so nothing was decided. Open the link from the e-mail again and confirm there.</p>',
+    );
+
   router.use((_req, res, next) => {
     res.set(HEADERS);
     next();
@@ -120,9 +133,16 @@ export function decisionPages(options: DecisionPagesOptions): Router {
     const use = await used.get(payload.nonce);
     if (record.status !== 'pending' || use) return closed(res, record, use);
     const approve = payload.action === 'approve';
+    const formToken = issueFormToken(res, {
+      secret,
+      bindTo: payload.nonce,
+      path: req.baseUrl || '/',
+      secure: publicUrl().startsWith('https:'),
+    });
     const as = payload.recipient ? `<p class="muted">You decide as ${escapeHtml(payload.recipient)}.</p>` : '';
     const form =
-      `<form method="post"><label for="reason">Reason (optional)</label>` +
+      `<form method="post"><input type="hidden" name="${FORM_TOKEN_FIELD}" value="${escapeHtml(formToken)}">` +
+      `<label for="reason">Reason (optional)</label>` +
       `<textarea id="reason" name="reason" rows="4" maxlength="${MAX_REASON}"></textarea>${as}` +
       `<button type="submit" class="${approve ? 'approve' : 'reject'}">${approve ? 'Confirm approval' : 'Confirm rejection'}</button></form>`;
     render(
@@ -134,10 +154,13 @@ export function decisionPages(options: DecisionPagesOptions): Router {
   });
 
   router.post('/:token', express.urlencoded({ limit: '16kb', extended: false }), async (req, res) => {
+    if (!fromOwnPage(req, publicUrl())) return refuseForm(res);
     const opened = await open(req.params.token, res);
     if (!opened) return;
     const { payload, record } = opened;
     if (record.status !== 'pending') return closed(res, record, await used.get(payload.nonce));
+    const sent = (req.body as Record<string, unknown> | undefined)?.[FORM_TOKEN_FIELD];
+    if (!validFormToken(req, secret, payload.nonce, sent)) return refuseForm(res);
     if (!(await used.claim(payload, clock.now()))) {
       return closed(res, await gate.get(record.id), await used.get(payload.nonce));
     }
@@ -169,11 +192,15 @@ export function decisionPages(options: DecisionPagesOptions): Router {
   });
 
   const onError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
-    const type = (error as { type?: string } | null)?.type;
+    const { type, status } = (error ?? {}) as { type?: string; status?: number };
     if (type === 'entity.too.large') {
       render(res, 413, 'The reason is too long', '<p>Shorten the reason and confirm again; nothing was decided.</p>');
     } else if (type === 'entity.parse.failed' || type === 'charset.unsupported' || type === 'encoding.unsupported') {
       render(res, 400, 'The form could not be read', '<p>Nothing was decided. Go back and confirm again.</p>');
+    } else if (typeof status === 'number' && status >= 400 && status < 500) {
+      // An address that cannot even be decoded (`/decisions/%ff`) is not a link this Gatehouse sent.
+      const failure = TOKEN_FAILURES.malformed;
+      render(res, 400, failure.title, `<p>${escapeHtml(failure.message)}</p>`);
     } else {
       logger.error({ err: error }, 'decision page failed');
       render(res, 500, 'Something went wrong', '<p>Nothing was decided. Try again in a moment.</p>');

@@ -81,7 +81,15 @@ const count = z.number().int();
 const alertAcceptedSchema = z.object({ id: text, severity, grouped: z.boolean(), count, routedTo: route });
 // Alerts and tasks are described by their main fields; the answers hold more.
 const alertSchema = z.object({ id: z.string(), kind: z.enum(ALERT_KINDS), severity, taskId: text, title: z.string() });
-const healthSchema = z.object({ status: z.enum(['ok', 'degraded']), store: z.enum(['ok', 'down']), slack: z.string() });
+const healthSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  store: z.enum(['ok', 'down']),
+  slack: z.enum(['ok', 'down', 'off', 'invalid_auth']),
+});
+const readinessSchema = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.record(z.string(), z.object({ ok: z.boolean(), detail: z.string().optional() })),
+});
 const taskSchema = z.object({
   id: z.string(),
   agent: z.string(),
@@ -308,7 +316,7 @@ export function openApiDocument(): Json {
       '/healthz': {
         get: op(
           'health',
-          'Liveness and store health',
+          'Liveness, store health and Slack’s real state (ok, down, off, invalid_auth)',
           {
             200: answer('Healthy', c.add('Health', healthSchema)),
             503: answer('The store is down', ref('Health')),
@@ -337,6 +345,17 @@ export function openApiDocument(): Json {
           405: answer('Method not allowed', object),
           ...errors(401),
         }),
+      },
+      '/readyz': {
+        get: op(
+          'readiness',
+          'Readiness: the store, and Slack when configured, each a named check',
+          {
+            200: answer('Ready', c.add('Readiness', readinessSchema)),
+            503: answer('A check failed', ref('Readiness')),
+          },
+          open,
+        ),
       },
       '/metrics': {
         get: op('metrics', 'Prometheus metrics', {

@@ -13,6 +13,7 @@ import { auditRoutes } from './audit.js';
 import { requireToken } from './auth.js';
 import { errorHandler } from './errors.js';
 import { approvalEventRoutes } from './events.js';
+import { type ReadinessCheck, readinessHandler } from './health.js';
 import { type ListQueries, listRoutes } from './lists.js';
 import { createMetrics } from './metrics.js';
 import { openApiHandler } from './openapi.js';
@@ -36,6 +37,10 @@ export interface HttpOptions {
   queries: ListQueries;
   /** Aborted when the server stops, to answer open long-polls. */
   shutdown: AbortSignal;
+  /** Slack's real state (`/healthz` reports it); without one, `slack` is reported as is. */
+  slackStatus?: () => { state: string; detail: string };
+  /** Checks `/readyz` runs besides the store's, by name (Slack's, a worker's…). */
+  readiness?: ReadinessCheck[];
 }
 
 /** A bare express app; Bolt mounts /slack/events on it, `mountHttp` the rest. */
@@ -48,17 +53,43 @@ export function createHttpApp(): Express {
 /** Mounts /healthz and the bearer-token API under /api/v1. */
 export function mountHttp(
   app: Express,
-  { gate, alerts, audit, callbacks, tasks, store, logger, apiToken, slack, shutdown, queries }: HttpOptions,
+  {
+    gate,
+    alerts,
+    audit,
+    callbacks,
+    tasks,
+    store,
+    logger,
+    apiToken,
+    slack,
+    shutdown,
+    slackStatus,
+    queries,
+    readiness = [],
+  }: HttpOptions,
 ): void {
   app.get('/healthz', async (_req, res) => {
     const storeOk = await store.ping().then(
       () => true,
       () => false,
     );
-    res
-      .status(storeOk ? 200 : 503)
-      .json({ status: storeOk ? 'ok' : 'degraded', store: storeOk ? 'ok' : 'down', slack });
+    res.status(storeOk ? 200 : 503).json({
+      status: storeOk ? 'ok' : 'degraded',
+      store: storeOk ? 'ok' : 'down',
+      slack: slackStatus?.().state ?? slack,
+    });
   });
+  const storeCheck: ReadinessCheck = { name: 'store', check: () => store.ping().then(() => ({ ok: true })) };
+  // The workers that run what changes owe (announcements, outcomes, callbacks, alert deliveries).
+  const workersCheck: ReadinessCheck = {
+    name: 'workers',
+    check: async () =>
+      store.effects.running
+        ? { ok: true, detail: `${await store.effects.owed()} effects owed` }
+        : { ok: false, detail: 'the effect workers are not running' },
+  };
+  app.get('/readyz', readinessHandler([storeCheck, workersCheck, ...readiness]));
 
   const api = express.Router();
   api.use(requireToken(apiToken));

@@ -2,6 +2,8 @@ import type { webApi } from '@slack/bolt';
 import type Keyv from 'keyv';
 import type { Logger } from 'pino';
 
+const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+
 /** How long a looked-up address is trusted before it is looked up again. */
 const REMEMBER_MS = 30 * 24 * 3600 * 1000;
 
@@ -20,7 +22,8 @@ export class SlackApproverDirectory {
   /** Looks up the addresses not known yet; failures are logged and skipped. */
   async remember(userIds: string[]): Promise<void> {
     for (const user of new Set(userIds)) {
-      if (await this.known.get(user)) continue;
+      // User groups (S…) have no address of their own.
+      if (!SLACK_USER_ID.test(user) || (await this.known.get(user))) continue;
       try {
         const answer = await this.client.users.info({ user });
         const email = answer.user?.profile?.email;

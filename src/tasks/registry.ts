@@ -17,6 +17,8 @@ export interface AgentDefinition<I = unknown> {
   create(deps: AgentDeps): BaseAgent<I>;
   /** Claude budget of each task in USD, instead of the service's default. */
   budgetUsd?: number;
+  /** The agent calls Claude: without ANTHROPIC_API_KEY its tasks fail, which is said at start. */
+  usesClaude?: boolean;
 }
 
 const AGENT_NAME = /^[a-z0-9][a-z0-9-]{0,59}$/;
@@ -34,6 +36,11 @@ export class AgentRegistry {
     if (this.agents.has(name)) throw new ConflictError(`agent ${name} is already registered`);
     this.agents.set(name, definition as unknown as AgentDefinition<never>);
     return this;
+  }
+
+  /** Names of the registered agents that call Claude. */
+  claudeAgents(): string[] {
+    return this.names().filter((name) => this.agents.get(name)?.usesClaude === true);
   }
 
   /** The definition of `name`, or undefined. */

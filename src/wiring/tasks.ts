@@ -9,6 +9,7 @@ import type { ApprovalRecord, MessageRef } from '../approvals/types.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import { registerExampleAgents } from '../examples/index.js';
+import { isSlackResponseUrl } from '../slack/listeners/commands/agent.js';
 import { registerTaskCommands } from '../slack/listeners/commands/index.js';
 import { registerTaskEvents } from '../slack/listeners/events/index.js';
 import { SlackTaskProgress } from '../slack/task-progress.js';
@@ -21,6 +22,17 @@ const DEFAULT_RULES = [
   { name: 'failure-rate', target: 'agent:*', when: { failureRateAbove: 0.3 }, minExecutions: 5, severity: 'warning' },
   { name: 'low-success', target: 'agent:*', when: { successRateBelow: 0.5 }, minExecutions: 5, severity: 'critical' },
 ] as const;
+
+/**
+ * Response URLs Gatehouse posts to: Slack's hooks host, or, when SLACK_API_URL points elsewhere
+ * (a proxy, a test double), that host only.
+ */
+function responseUrlTrust(config: Config): (url: string) => boolean {
+  const apiUrl = config.slack?.apiUrl;
+  if (!apiUrl) return isSlackResponseUrl;
+  const origin = new URL(apiUrl).origin;
+  return (url) => URL.canParse(url) && new URL(url).origin === origin;
+}
 
 /** Named agents (the shipped examples), the task service, and their Slack surfaces. */
 export function createTasks(parts: {
@@ -44,6 +56,13 @@ export function createTasks(parts: {
     clock,
   });
   const registry = registerExampleAgents(new AgentRegistry(), { claude });
+  const needClaude = registry.claudeAgents();
+  if (!config.anthropic.apiKey && needClaude.length > 0) {
+    logger.warn(
+      { agents: needClaude },
+      `ANTHROPIC_API_KEY is not set: the agents that call Claude (${needClaude.join(', ')}) will fail when started. Set ANTHROPIC_API_KEY to run them.`,
+    );
+  }
   const progress = slack
     ? new SlackTaskProgress({ client: slack.client, defaultChannel: config.channels.approvals, logger, clock })
     : undefined;
@@ -68,13 +87,14 @@ export function createTasks(parts: {
   const stopWatching = monitor.watch();
   let stopHome: (() => void) | undefined;
   if (slack) {
-    registerTaskCommands(slack, { tasks, registry, logger });
+    registerTaskCommands(slack, { tasks, registry, logger, trustsResponseUrl: responseUrlTrust(config) });
     stopHome = registerTaskEvents(slack, {
       tasks,
       gate,
       logger,
       clock,
       pendingApprovals: () => approvals.findBy('status', 'pending'),
+      mayDecide: (approval, user) => gate.mayDecide(approval, user),
       alertHistory: (options) => alerts.history(options),
     });
   }

@@ -7,6 +7,7 @@ import type { ApprovalRecord } from '../../src/approvals/types.js';
 import { type DecisionTokenPayload, newNonce, signDecisionToken } from '../../src/email/links.js';
 import { decisionPages } from '../../src/http/decision-pages.js';
 import { MemoryStore } from '../../src/store/memory.js';
+import { confirmDecision } from '../support/decision-page.js';
 import { ManualClock, settle } from '../support/manual-clock.js';
 
 const SECRET = 'decision-page-secret-0123456789';
@@ -62,8 +63,7 @@ function link(record: ApprovalRecord, action: 'approve' | 'reject', overrides: P
   return `${base}/decisions/${token}`;
 }
 
-const confirm = (url: string, reason?: string) =>
-  fetch(url, { method: 'POST', body: new URLSearchParams(reason === undefined ? {} : { reason }) });
+const confirm = (url: string, reason?: string) => confirmDecision(url, reason);
 
 describe('GET /decisions/:token', () => {
   it('shows the request and a confirm form, and decides nothing (GET, HEAD, a second GET)', async () => {
@@ -247,5 +247,52 @@ describe('links that do not work', () => {
     );
     expect(response.status).toBe(404);
     expect(await response.text()).toContain('Unknown approval request');
+  });
+});
+
+describe('the confirm form', () => {
+  it('refuses a POST from another site (Origin or Sec-Fetch-Site), and the link still works', async () => {
+    const record = await request();
+    const url = link(record, 'approve');
+    const elsewhere: Record<string, string>[] = [
+      { origin: 'https://evil.example' },
+      { 'sec-fetch-site': 'cross-site' },
+      { origin: 'null' },
+    ];
+    for (const headers of elsewhere) {
+      const response = await confirmDecision(url, 'from elsewhere', headers);
+      expect(response.status).toBe(403);
+      expect(await response.text()).toContain('nothing was decided');
+    }
+    expect((await gate.get(record.id)).status).toBe('pending');
+    expect((await confirmDecision(url, 'ok', { origin: base, 'sec-fetch-site': 'same-origin' })).status).toBe(200);
+  });
+
+  it('refuses a POST without the form token of its page, or with another page’s cookie', async () => {
+    const record = await request();
+    const url = link(record, 'approve');
+    const bare = await fetch(url, { method: 'POST', body: new URLSearchParams({ reason: 'no token' }) });
+    expect(bare.status).toBe(403);
+    const page = await fetch(url);
+    const token = /name="form_token" value="([^"]+)"/.exec(await page.text())?.[1] ?? '';
+    const noCookie = await fetch(url, { method: 'POST', body: new URLSearchParams({ form_token: token }) });
+    expect(noCookie.status).toBe(403);
+    const other = await fetch(link(record, 'approve'));
+    const otherCookie = (other.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const mixed = await fetch(url, {
+      method: 'POST',
+      headers: { cookie: otherCookie },
+      body: new URLSearchParams({ form_token: token }),
+    });
+    expect(mixed.status).toBe(403);
+    expect((await gate.get(record.id)).status).toBe('pending');
+    expect(page.headers.get('set-cookie')).toMatch(/HttpOnly; SameSite=Strict/);
+  });
+
+  it('answers 400, not 500, to an address that cannot be decoded', async () => {
+    for (const path of ['/decisions/%ff', '/decisions/%E0%A4%A']) {
+      expect((await fetch(`${base}${path}`)).status).toBe(400);
+      expect((await fetch(`${base}${path}`, { method: 'POST' })).status).toBe(400);
+    }
   });
 });

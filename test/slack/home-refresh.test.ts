@@ -119,7 +119,7 @@ describe('App Home refreshes', () => {
     for (const user of viewers) await home.publish(bolt.app.client, user);
     await advance(INTERVAL_MS);
     const before = reads;
-    await gate.submit({ id: 'for-all', title: 'Anyone may decide' });
+    await gate.submit({ id: 'for-all', title: 'Anyone may decide', approvers: viewers });
     const refreshed = () => viewers.filter((user) => publishes(user).length === 2);
     await advance(0);
     expect(reads).toBe(before + 1);

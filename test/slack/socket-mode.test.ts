@@ -1,11 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type WebSocket, WebSocketServer } from 'ws';
-import { ActionId } from '../../src/slack/blocks/ids.js';
+import { ActionId, encodeModalMetadata, ViewId } from '../../src/slack/blocks/ids.js';
 import { eventually } from '../support/eventually.js';
 import { FakeSlack } from '../support/fake-slack.js';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.js';
-import { blockActionsPayload } from '../support/slack-requests.js';
+import { blockActionsPayload, viewSubmissionPayload } from '../support/slack-requests.js';
 
 /** Slack's Socket Mode end on loopback: says hello, delivers envelopes, records the acks. */
 let wss: WebSocketServer;
@@ -73,5 +73,27 @@ describe('Socket Mode', () => {
     );
     expect(decided.decision).toMatchObject({ decidedBy: 'U0ALICE', via: 'slack' });
     await slack.waitFor('chat.update', (c) => c.body.ts === approval.message!.ts);
+  });
+
+  it('acks a hostile envelope (view.state: null) and decides nothing', async () => {
+    await eventually(
+      async () => socket,
+      (s) => s !== undefined,
+    );
+    await g.gatehouse.gate.submit({ id: 'socket-2', title: 'Stays pending' });
+    const payload = viewSubmissionPayload({
+      callbackId: ViewId.Reject,
+      privateMetadata: encodeModalMetadata({ approvalId: 'socket-2', channel: null, ts: null }),
+      userId: 'U0ALICE',
+      overrides: { view: { state: null } },
+    });
+    socket!.send(
+      JSON.stringify({ envelope_id: 'env-2', type: 'interactive', accepts_response_payload: true, payload }),
+    );
+    await eventually(
+      async () => acks,
+      (a) => a.includes('env-2'),
+    );
+    expect((await g.gatehouse.gate.get('socket-2')).status).toBe('pending');
   });
 });

@@ -50,6 +50,8 @@ export class FakeSlack {
   readonly calls: SlackCall[] = [];
   /** Requests whose connection was destroyed because the fake was {@link down}. */
   refused = 0;
+  /** User groups (`S…` → member user ids) that `usergroups.users.list` answers for; others are `no_such_subteam`. */
+  readonly userGroups = new Map<string, string[]>();
   private readonly handlers: { method: string; handler: ReplyHandler }[] = [];
   private readonly waiters = new Set<Waiter>();
   private isDown = false;
@@ -64,6 +66,7 @@ export class FakeSlack {
   private readonly openIdCodes = new Map<string, string>();
   private readonly openIdTokens = new Map<string, string>();
   private codeSeq = 0;
+  private responseSeq = 0;
 
   private constructor(
     private readonly server: Server,
@@ -99,6 +102,15 @@ export class FakeSlack {
   /** Calls made with `token`, oldest first. */
   callsWithToken(token: string): SlackCall[] {
     return this.calls.filter((call) => call.token === token);
+  }
+
+  /**
+   * A `response_url` to put in a slash command or click, on this fake: POSTs to it are recorded
+   * with `method` set to its path (`/response/1`) and answered `ok` unless overridden.
+   */
+  responseUrl(): string {
+    this.responseSeq += 1;
+    return `${this.url.replace(/\/api\/$/, '')}/response/${this.responseSeq}`;
   }
 
   /** Calls to one method, oldest first. */
@@ -152,6 +164,7 @@ export class FakeSlack {
     this.calls.length = 0;
     this.handlers.length = 0;
     this.refused = 0;
+    this.userGroups.clear();
     this.isDown = false;
     this.messageSeq = 0;
     this.viewSeq = 0;
@@ -270,6 +283,10 @@ export class FakeSlack {
         if (this.completedExecutions.has(id)) return { ok: false, error: 'execution_not_in_running_state' };
         this.completedExecutions.add(id);
         return { ok: true };
+      }
+      case 'usergroups.users.list': {
+        const users = this.userGroups.get(String(body.usergroup));
+        return users ? { ok: true, users: [...users] } : { ok: false, error: 'no_such_subteam' };
       }
       default:
         return { ok: true };

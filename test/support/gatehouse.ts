@@ -64,6 +64,7 @@ export async function startGatehouse(
     slackRetryConfig: { retries: 1, minTimeout: 10, maxTimeout: 10 },
     // Owed effects are retried within the test, not minutes later.
     storeOptions: { retry: { minMs: 20, maxMs: 200 }, pollMs: 100 },
+    slackConnection: { minDelayMs: 20, maxDelayMs: 200 },
     mailer: config.email
       ? new Mailer({
           smtpUrl: config.email.smtpUrl,

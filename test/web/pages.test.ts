@@ -103,7 +103,7 @@ describe('Approve with changes (server side)', () => {
 
 describe('quorum', () => {
   it('counts a web vote toward the quorum and shows the progress until it is reached', async () => {
-    await submit({ id: 'two-keys', title: 'Delete the old bucket', requiredApprovals: 2, approvers: [] });
+    await submit({ id: 'two-keys', title: 'Delete the old bucket', requiredApprovals: 2 });
     const voted = await post('/approvals/two-keys/decide', { decision: 'approve' });
     expect(voted.status).toBe(303);
     const stored = await g.gatehouse.gate.get('two-keys');

@@ -23,6 +23,7 @@ export interface ApprovalRequestMessageOptions {
 }
 
 const SLACK_USER_ID = /^[UW][A-Z0-9]{2,}$/;
+const SLACK_GROUP_REF = /^S[A-Z0-9]{2,}$/;
 
 // Caps on single items, chosen so that what `fitMessage` must always keep stays far below its budget.
 const MAX_NAME = 100;
@@ -48,7 +49,7 @@ export function approvalRequestMessage(
     ...fields.blocks,
     metaBlock(record, `${deadline}${remaining}`),
     ...votesBlock(record),
-    actionsBlock(record.id),
+    actionsBlock(record.id, BlockId.Actions, record.title),
   ];
   return {
     text: `Approval needed: ${mrkdwnText(record.title, BlockKitLimits.headerText)}`,
@@ -99,8 +100,17 @@ export function notAllowedText(record: ApprovalRecord): string {
   return `You are not one of the approvers of this request (${list}).`;
 }
 
-/** A Slack user id as a mention (`<@U123>`), anything else (an e-mail, an API caller) as escaped text. */
+/** Ephemeral answer to a click on a request nobody may decide, because no approvers are configured. */
+export function noApproversText(): string {
+  return 'Nobody may decide this request: no approvers are configured. An operator must set `APPROVERS` (Slack user or user-group ids) and restart Gatehouse, or set `ALLOW_ANY_APPROVER=true`.';
+}
+
+/**
+ * A Slack user id as a mention (`<@U123>`), a user group as one (`<!subteam^S123>`), anything
+ * else (an e-mail, an API caller) as escaped text.
+ */
 export function userRef(nameOrId: string): string {
+  if (SLACK_GROUP_REF.test(nameOrId)) return `<!subteam^${nameOrId}>`;
   return SLACK_USER_ID.test(nameOrId) ? `<@${nameOrId}>` : mrkdwnText(nameOrId, MAX_NAME);
 }
 
@@ -151,13 +161,21 @@ function metaBlock(record: ApprovalRecord, deadline: string | null): KnownBlock 
   };
 }
 
-/** The Approve / Reject / Approve-with-changes buttons of an approval, carrying its id. */
-export function actionsBlock(approvalId: string, blockId: string = BlockId.Actions): KnownBlock {
+/** Slack's limit on a button's `accessibility_label`. */
+const ACCESSIBILITY_LABEL_MAX = 75;
+
+/**
+ * The Approve / Reject / Approve-with-changes buttons of an approval, carrying its id. Each has an
+ * `accessibility_label` naming the request, as a screen reader reads a button out of its message.
+ */
+export function actionsBlock(approvalId: string, blockId: string = BlockId.Actions, title?: string): KnownBlock {
   const value = truncate(approvalId, BlockKitLimits.buttonValue);
+  const what = title?.replace(/\s+/g, ' ').trim() ? `: ${title.replace(/\s+/g, ' ').trim()}` : ' this request';
   const button = (actionId: string, label: string, style?: Button['style']): Button => ({
     type: 'button',
     action_id: actionId,
     text: { type: 'plain_text', text: label, emoji: true },
+    accessibility_label: truncate(`${label}${what}`, ACCESSIBILITY_LABEL_MAX),
     value,
     ...(style ? { style } : {}),
   });

@@ -76,7 +76,7 @@ function approvalBlocks(approvals: readonly ApprovalRecord[]): KnownBlock[] {
       `decide by ${slackDate(approval.expiresAt, '{date_short_pretty} {time}')}`,
     ];
     lines.push(meta.filter((part) => part !== null).join(' · '));
-    blocks.push(section(lines.join('\n')), actionsBlock(approval.id, `${HOME_APPROVAL_BLOCK}${index}`));
+    blocks.push(section(lines.join('\n')), actionsBlock(approval.id, `${HOME_APPROVAL_BLOCK}${index}`, approval.title));
   });
   return [...blocks, ...more(approvals.length - HomeLimits.approvals, 'approval')];
 }

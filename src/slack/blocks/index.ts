@@ -13,6 +13,7 @@ export {
   approvalOutcomeMessage,
   approvalRequestMessage,
   escalationText,
+  noApproversText,
   notAllowedText,
   reminderText,
   slackDate,

@@ -5,7 +5,7 @@ import type { ApprovalRecord, JsonValue } from '../../approvals/types.js';
 import { BlockId, encodeModalMetadata, InputId, ViewId } from './ids.js';
 import { boundedJson, locateJsonError } from './json.js';
 import { BlockKitLimits, mrkdwnText, truncate } from './limits.js';
-import { fieldBlockId, formBlocks, readForm } from './modifications-form.js';
+import { blockForField, formBlocks, readForm, restBlock, splitFields } from './modifications-form.js';
 
 type ModalView = types.ModalView;
 type InputBlock = types.InputBlock;
@@ -59,7 +59,7 @@ export function changesModal(record: ApprovalRecord, messageRef: ModalMessageRef
     private_metadata: metadata(record, messageRef),
     blocks: [
       reminder(`You are approving *${mrkdwnText(record.title, MAX_TITLE_IN_MODAL)}* with changes.`),
-      ...(fields ? formBlocks(fields, originalValues(record)) : [jsonInput(record)]),
+      ...(fields ? formInputs(fields, originalValues(record)) : [jsonInput(record)]),
       textInput({
         id: InputId.Feedback,
         label: 'Note for the agent (optional)',
@@ -68,6 +68,12 @@ export function changesModal(record: ApprovalRecord, messageRef: ModalMessageRef
       }),
     ],
   };
+}
+
+/** One input per field, and the fields past the modal's room as one JSON input. */
+function formInputs(fields: NonNullable<ReturnType<typeof flatFields>>, original: JsonValue): InputBlock[] {
+  const rest = restBlock(splitFields(fields).rest, original);
+  return [...formBlocks(fields, original), ...(rest ? [rest] : [])];
 }
 
 /** The modifications as JSON, prefilled with the context when it fits: what is submitted replaces it. */
@@ -138,9 +144,14 @@ export function parseChangesSubmission(
     if (issues.length > 0) {
       const errors: Record<string, string> = {};
       for (const issue of issues) {
-        const name = issue.field.split('.')[1];
-        const block = name && fields.some((f) => f.name === name) ? fieldBlockId(name) : fieldBlockId(fields[0]!.name);
-        errors[block] = truncate(issue.message, 150);
+        // `modifications.<name>…`: the name is everything up to the next dot only when it is a field.
+        const path = issue.field.replace(/^modifications\.?/, '');
+        const name = fields.find((f) => path === f.name || path.startsWith(`${f.name}.`))?.name;
+        const block = blockForField(fields, name);
+        errors[block] ??= truncate(
+          name && block.startsWith('mod_rest') ? `${name}: ${issue.message}` : issue.message,
+          150,
+        );
       }
       return { ok: false, errors };
     }

@@ -2,7 +2,7 @@ import type { webApi } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { ApprovalRecord } from '../../approvals/types.js';
 import { AlreadyDecidedError, ConflictError, NotAllowedError, NotFoundError } from '../../errors.js';
-import { alreadyDecidedText, notAllowedText } from '../blocks/index.js';
+import { alreadyDecidedText, noApproversText, notAllowedText } from '../blocks/index.js';
 
 /** Who clicked where: enough to answer them privately. */
 export interface Actor {
@@ -27,9 +27,12 @@ export async function explainRefusal(
     if (actor.retried && winner.decision?.decidedBy === actor.user) return;
     text = alreadyDecidedText(winner);
   } else if (error instanceof NotAllowedError && record) {
-    text = mayDecide(record, actor.user)
-      ? 'You asked for this request, so you may not approve it yourself.'
-      : notAllowedText(record);
+    text =
+      error.reason === 'self_approval'
+        ? 'You asked for this request, so you may not approve it yourself.'
+        : error.reason === 'no_approvers'
+          ? noApproversText()
+          : notAllowedText(record);
   } else if (error instanceof ConflictError) {
     text = 'You have already voted on this request; it needs more approvers before it is decided.';
   } else if (error instanceof NotFoundError) {
@@ -43,9 +46,4 @@ export async function explainRefusal(
     ? client.chat.postEphemeral({ channel: actor.channel, user: actor.user, text })
     : client.chat.postMessage({ channel: actor.user, text });
   await sent.catch((e: unknown) => logger.warn({ err: e }, 'could not tell the user why nothing changed'));
-}
-
-/** Whether `user` may decide `record`: a listed approver, or anyone when none are listed. */
-export function mayDecide(record: ApprovalRecord, user: string): boolean {
-  return record.approvers.length === 0 || record.approvers.includes(user);
 }

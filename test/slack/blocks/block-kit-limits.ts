@@ -76,6 +76,8 @@ export function assertWithinBlockKitLimits(
         for (const [i, element] of block.elements.entries()) {
           if (element.type !== 'button') continue;
           text(`${where} button ${i}`, element.text, 75);
+          const label = element.accessibility_label ?? '';
+          check(label.length > 0 && label.length <= 75, `${where} button ${i}: accessibility_label missing or over 75`);
           check((element.value ?? '').length <= 2000, `${where} button ${i}: value too long`);
           check((element.action_id ?? '').length <= ID_LENGTH, `${where} button ${i}: action_id too long`);
         }

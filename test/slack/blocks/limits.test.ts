@@ -82,7 +82,9 @@ describe('fitMessage', () => {
   const actions: types.KnownBlock = {
     type: 'actions',
     block_id: BlockId.Actions,
-    elements: [{ type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'Go' } }],
+    elements: [
+      { type: 'button', action_id: 'a', text: { type: 'plain_text', text: 'Go' }, accessibility_label: 'Go ahead' },
+    ],
   };
   const explanation = (text: string): types.KnownBlock => ({
     type: 'section',

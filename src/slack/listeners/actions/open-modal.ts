@@ -1,9 +1,9 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import type { ApprovalRecord, MessageRef } from '../../../approvals/types.js';
-import { AlreadyDecidedError, NotAllowedError } from '../../../errors.js';
+import { AlreadyDecidedError } from '../../../errors.js';
 import { ActionId, changesModal, rejectModal } from '../../blocks/index.js';
 import { actorOf, type SlackDeps } from '../deps.js';
-import { explainRefusal, mayDecide } from '../reply.js';
+import { explainRefusal } from '../reply.js';
 
 type ModalBuilder = typeof rejectModal;
 
@@ -19,7 +19,7 @@ function opensModal(app: App, { gate, logger }: SlackDeps, actionId: string, bui
     try {
       record = await gate.get(action.value ?? '');
       if (record.status !== 'pending') throw new AlreadyDecidedError('already decided', record);
-      if (!mayDecide(record, actor.user)) throw new NotAllowedError(`${actor.user} is not an approver`);
+      await gate.assertMayDecide(record, actor.user);
       const messageRef: MessageRef | null =
         body.container?.channel_id && body.container?.message_ts
           ? { channel: body.container.channel_id, ts: body.container.message_ts }

@@ -11,6 +11,18 @@ export interface TaskCommandDeps {
   tasks: Pick<TaskService, 'start' | 'resume' | 'cancel' | 'status' | 'list'>;
   registry: Pick<AgentRegistry, 'get' | 'list' | 'parseInput'>;
   logger: Logger;
+  /** Whether a command's `response_url` may be posted to (default: Slack's hooks.slack.com over https). */
+  trustsResponseUrl?: (url: string) => boolean;
+}
+
+/** Slack's own response URLs; a signed request could still name another host. */
+export function isSlackResponseUrl(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.protocol === 'https:' && parsed.hostname === 'hooks.slack.com';
+  } catch {
+    return false;
+  }
 }
 
 /** How many tasks `/agent list` shows. */
@@ -19,14 +31,30 @@ const LIST_LIMIT = 15;
 /**
  * `/agent start|resume|status|list|cancel|help`. The command is read (no I/O) and acknowledged
  * at once, with the usage when it cannot be read; the work follows the ack, and its outcome comes
- * as an ephemeral message (a started task also gets its progress message).
+ * through the command's `response_url` (which works in DMs, group DMs and private channels the
+ * bot is not in), else as an ephemeral message, else as a direct message. A started task also gets
+ * its progress message.
  */
 export function register(app: App, deps: TaskCommandDeps): void {
-  app.command('/agent', async ({ command, ack, client }) => {
+  const trusts = deps.trustsResponseUrl ?? isSlackResponseUrl;
+  app.command('/agent', async ({ command, ack, client, respond }) => {
     const reply = async (text: string) => {
-      await client.chat
-        .postEphemeral({ channel: command.channel_id, user: command.user_id, text })
-        .catch((err: unknown) => deps.logger.warn({ err }, 'could not answer /agent'));
+      if (trusts(command.response_url)) {
+        try {
+          await respond({ response_type: 'ephemeral', text });
+          return;
+        } catch (err) {
+          // Expired (30 minutes, 5 uses) or refused: the next ways still reach the user.
+          deps.logger.warn({ err: String(err) }, 'could not answer /agent through its response_url');
+        }
+      }
+      try {
+        await client.chat.postEphemeral({ channel: command.channel_id, user: command.user_id, text });
+      } catch {
+        await client.chat
+          .postMessage({ channel: command.user_id, text })
+          .catch((err: unknown) => deps.logger.warn({ err }, 'could not answer /agent'));
+      }
     };
     const parsed = parseAgentCommand(command.text);
     const first = parsed.ok ? firstAnswer(parsed.command, deps) : final(usageText(parsed.problem));

@@ -6,7 +6,6 @@ import { type Clock, systemClock, type TimerHandle } from '../../../clock.js';
 import type { TaskService } from '../../../tasks/service.js';
 import type { TaskStats, TaskView } from '../../../tasks/types.js';
 import { homeView, homeViewDigest } from '../../blocks/home.js';
-import { mayDecide } from '../reply.js';
 
 /** What the Home tab is built from. */
 export interface HomeDeps {
@@ -28,7 +27,11 @@ export interface HomeDeps {
    * `views.publish` rate) bounded however many people have the tab open.
    */
   refreshBatch?: number;
+  /** Whether `user` may decide `approval` (the gate's `mayDecide`, groups included); default: listed by id. */
+  mayDecide?(approval: ApprovalRecord, user: string): Promise<boolean>;
 }
+
+const listed = async (approval: ApprovalRecord, user: string) => approval.approvers.includes(user);
 
 /** Default shortest time between two change-driven refreshes of one viewer's Home tab. */
 export const HOME_REFRESH_MS = 3000;
@@ -70,6 +73,7 @@ export class HomePublisher {
   private readonly clock: Clock;
   private readonly intervalMs: number;
   private readonly batch: number;
+  private readonly mayDecide: NonNullable<HomeDeps['mayDecide']>;
   /** When the last round of refreshes started. */
   private lastRound = Number.NEGATIVE_INFINITY;
   private client: webApi.WebClient | undefined;
@@ -80,6 +84,7 @@ export class HomePublisher {
     this.clock = deps.clock ?? systemClock;
     this.intervalMs = deps.refreshIntervalMs ?? HOME_REFRESH_MS;
     this.batch = deps.refreshBatch ?? HOME_REFRESH_BATCH;
+    this.mayDecide = deps.mayDecide ?? listed;
   }
 
   /** Builds and publishes `user`'s Home tab (they opened it); remembers them as a viewer. */
@@ -95,7 +100,11 @@ export class HomePublisher {
   /** Marks the tabs of viewers who may decide `approval` (it was requested or decided) for a refresh. */
   approvalChanged(client: webApi.WebClient, approval: ApprovalRecord): void {
     this.client = client;
-    for (const user of this.viewers.keys()) if (mayDecide(approval, user)) this.stale.add(user);
+    // Decided here and now, without asking Slack: listed viewers, and everyone when the request
+    // lists a user group (its members are only known later) or nobody. The next round republishes
+    // only tabs whose view changed, so marking too many costs a build, never a publish.
+    const open = approval.approvers.length === 0 || approval.approvers.some((a) => a.startsWith('S'));
+    for (const user of this.viewers.keys()) if (open || approval.approvers.includes(user)) this.stale.add(user);
     this.schedule();
   }
 
@@ -142,8 +151,9 @@ export class HomePublisher {
 
   /** Publishes `user`'s tab unless it shows what was published last (always when `force`). */
   private async send(client: webApi.WebClient, user: string, sources: HomeSources, force: boolean): Promise<void> {
+    const allowed = await Promise.all(sources.pending.map((approval) => this.mayDecide(approval, user)));
     const view = homeView({
-      approvals: sources.pending.filter((approval) => mayDecide(approval, user)),
+      approvals: sources.pending.filter((_, i) => allowed[i]),
       tasks: sources.tasks,
       alerts: sources.alerts,
       stats: sources.stats,
