@@ -10,6 +10,9 @@ export enum ErrorCode {
   ConflictError = 'gatehouse_conflict',
   StoreError = 'gatehouse_store_error',
   BudgetExceeded = 'gatehouse_budget_exceeded',
+  UnauthorizedError = 'gatehouse_unauthorized',
+  ConnectionError = 'gatehouse_connection_error',
+  ServerError = 'gatehouse_server_error',
   UnknownError = 'gatehouse_unknown_error',
 }
 
@@ -50,10 +53,10 @@ export class ValidationError extends GatehouseError {
   }
 }
 
-/** No such record. */
+/** No such record. `message` replaces the default wording (the typed client passes the server's). */
 export class NotFoundError extends GatehouseError {
-  constructor(what: string, id: string) {
-    super(ErrorCode.NotFoundError, `${what} ${JSON.stringify(id)} not found`);
+  constructor(what: string, id: string, message?: string) {
+    super(ErrorCode.NotFoundError, message ?? `${what} ${JSON.stringify(id)} not found`);
   }
 }
 
@@ -97,6 +100,35 @@ export class StaleRequestError extends ConflictError {
 export class StoreError extends GatehouseError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCode.StoreError, message, options);
+  }
+}
+
+/** The API refused the bearer token, or none was given (HTTP 401). */
+export class UnauthorizedError extends GatehouseError {
+  constructor(message: string) {
+    super(ErrorCode.UnauthorizedError, message);
+  }
+}
+
+/** The API could not be reached (refused, unknown host, reset): worth trying again. */
+export class ConnectionError extends GatehouseError {
+  readonly transient = true;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCode.ConnectionError, message, options);
+  }
+}
+
+/**
+ * The API failed (HTTP 5xx) or answered with something it never sends (not JSON, not the expected
+ * shape). `transient` when a restarting server or its proxy said so (502, 503, 504).
+ */
+export class ServerError extends GatehouseError {
+  readonly status: number | null;
+  readonly transient: boolean;
+  constructor(message: string, status: number | null, transient = false) {
+    super(ErrorCode.ServerError, message);
+    this.status = status;
+    this.transient = transient;
   }
 }
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CLIENT_FLAGS, expectPositionals, parseFlags } from './args.js';
 import type { Context } from './context.js';
-import { ApiError, CliError, ExitCode } from './errors.js';
+import { CliError, ExitCode } from './errors.js';
 import { helpFor } from './help.js';
 
 const verification = z.union([
@@ -20,14 +20,8 @@ export async function auditCommand(ctx: Context, args: string[]): Promise<number
   if (sub !== 'verify') throw new CliError(`unknown audit command "${sub}" (see gatehouse audit --help)`);
   expectPositionals('audit verify', positionals, []);
   const client = ctx.client(values.url);
-  let answer: unknown;
-  try {
-    answer = await client.call('GET', '/api/v1/audit/verify');
-  } catch (error) {
-    // A broken chain is answered 409 with where it breaks: that is the command's result, not an error.
-    if (!(error instanceof ApiError) || error.status !== 409) throw error;
-    answer = error.body;
-  }
+  // A broken chain is answered 409 with where it breaks: that is the command's result, not an error.
+  const answer = await client.request('GET', '/api/v1/audit/verify', { answerStatuses: [409] });
   const result = verification.safeParse(answer);
   if (!result.success) throw new CliError(`${client.url} answered with something that is not an audit verification`);
   if (values.json) ctx.print(result.data);

@@ -23,17 +23,3 @@ export class CliError extends Error {
     this.exitCode = exitCode;
   }
 }
-
-/** An answer from Gatehouse that is not a success. `transient` ones are worth trying again. */
-export class ApiError extends CliError {
-  readonly status: number | null;
-  readonly body: unknown;
-  readonly transient: boolean;
-  constructor(message: string, options: { status: number | null; body?: unknown; transient: boolean }) {
-    super(message);
-    this.name = 'ApiError';
-    this.status = options.status;
-    this.body = options.body;
-    this.transient = options.transient;
-  }
-}

@@ -14,6 +14,8 @@ Usage:
   gatehouse approval cancel <id>
   gatehouse alert --kind …                 send an alert
   gatehouse audit verify                   check the audit trail's hash chain (0 intact, 1 broken)
+  gatehouse hook claude-code               a Claude Code PreToolUse / PermissionRequest hook (stdin → stdout)
+  gatehouse mcp                            an MCP server on stdio with the approval and alert tools
   gatehouse help [command]                 this text, or a command's
 
 Exit codes: 0 approved (or done), 1 rejected or cancelled, 2 timed out, 3 error,
@@ -97,6 +99,30 @@ Checks that no entry of the audit trail was edited or deleted (each entry holds 
 before). Exits 0 when intact, 1 when broken (naming the first broken entry), 3 on error.
 
 ${CONNECTION}
+`,
+  'hook claude-code': `Usage: gatehouse hook claude-code [options]
+
+A Claude Code command hook for PreToolUse and PermissionRequest: reads the hook's JSON on stdin,
+asks for approval (one request per session and tool call, so a resumed session finds it again),
+waits, and prints the decision as the hook's JSON on stdout: allow (with the approver's edits as
+updatedInput), deny with the reason, or on timeout what --on-timeout says. Tools the matcher
+leaves out pass without a word. Exits 2 on any error of its own, so Claude Code blocks the call.
+
+  --tools MATCHER          tools that need approval, as in settings.json: Bash|Write|Edit, mcp__.*
+                           (default: every tool the hook is called for)   $GATEHOUSE_HOOK_TOOLS
+  --approvers U1,U2        who may decide (default: the server's APPROVERS) $GATEHOUSE_HOOK_APPROVERS
+  --channel C…             Slack channel to ask in                         $GATEHOUSE_HOOK_CHANNEL
+  --timeout DURATION       how long to wait (default 5m); keep it under the hook's "timeout" in
+                           settings.json (600 s by default)                $GATEHOUSE_HOOK_TIMEOUT
+  --on-timeout WHAT        deny (default): withdraw the request and refuse the call;
+                           ask: withdraw it and let Claude Code ask at the terminal;
+                           defer: keep it open and pause a headless run (claude -p) for
+                           --resume, which finds the decision   $GATEHOUSE_HOOK_ON_TIMEOUT
+  --approval-timeout DUR   the request's own deadline (default: the server's); with defer, long
+                           enough for someone to answer before the resume $GATEHOUSE_HOOK_APPROVAL_TIMEOUT
+  --requested-by NAME      who asks (default claude-code)                  $GATEHOUSE_HOOK_REQUESTED_BY
+  --url URL                Gatehouse's address (default: $GATEHOUSE_URL, else http://127.0.0.1:3000)
+  GATEHOUSE_API_TOKEN      the API's bearer token, read from the environment
 `,
   serve: `Usage: gatehouse serve
 

@@ -10,6 +10,7 @@ process.exitCode = await run(process.argv.slice(2), {
   env: process.env,
   stdout: process.stdout,
   stderr: process.stderr,
+  stdin: process.stdin,
   signal: stop.signal,
   cwd: process.cwd(),
 });

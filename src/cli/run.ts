@@ -1,10 +1,11 @@
+import { GatehouseError } from '../errors.js';
 import { alertCommand } from './alert.js';
 import { approvalCommand } from './approval.js';
 import { auditCommand } from './audit.js';
 import { type CliIo, createContext } from './context.js';
 import { CliError, ExitCode } from './errors.js';
 import { hasHelp, helpFor } from './help.js';
-import { serveCommand } from './serve.js';
+import { hookCommand } from './hook.js';
 
 export type { CliIo } from './context.js';
 export { ExitCode } from './errors.js';
@@ -19,7 +20,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
   try {
     switch (command) {
       case 'serve':
-        return await serveCommand(ctx, rest);
+        // Loaded on demand: the commands that only talk to a server start without the server's modules.
+        return await (await import('./serve.js')).serveCommand(ctx, rest);
       case 'approval':
       case 'approvals':
         return await approvalCommand(ctx, rest);
@@ -27,6 +29,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         return await alertCommand(ctx, rest);
       case 'audit':
         return await auditCommand(ctx, rest);
+      case 'hook':
+        return await hookCommand(ctx, rest);
       case undefined:
       case 'help':
       case '--help':
@@ -40,6 +44,14 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         throw new CliError(`unknown command "${command}" (see gatehouse help)`);
     }
   } catch (error) {
+    if (io.signal?.aborted) {
+      ctx.say('gatehouse: interrupted');
+      return ExitCode.Interrupted;
+    }
+    if (error instanceof GatehouseError) {
+      ctx.say(`gatehouse: ${ctx.describe(error)}`);
+      return ExitCode.Error;
+    }
     if (error instanceof CliError) {
       ctx.say(`gatehouse: ${error.message}`);
       return error.exitCode;
