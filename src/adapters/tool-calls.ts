@@ -126,6 +126,22 @@ function describeChanges(from: JsonValue, to: JsonValue): string[] {
   return changes.length > 0 ? [`Changed: ${changes.join('; ')}.`] : [];
 }
 
+/**
+ * An edit the runtime could not apply (the tool was not wrapped) must not run the original input as
+ * if approved: the call is refused instead, saying why.
+ */
+export function unappliedEdit(decision: ToolCallDecision, applies: boolean): ToolCallDecision {
+  if (!decision.approved || !decision.edited || applies) return decision;
+  return {
+    approved: false,
+    status: 'approved',
+    decidedBy: decision.decidedBy,
+    message:
+      `Not run: ${decision.decidedBy ?? 'an approver'} approved this call with changes, but this tool cannot ` +
+      'take them (it is not wrapped for Gatehouse edits).',
+  };
+}
+
 /** A tool's output with the approver's note before it, so the model reads what really happened. */
 export function withNote(note: string | null, output: unknown): unknown {
   if (!note) return output;

@@ -34,7 +34,8 @@ function boot(
   {
     states = fileRunStates(mkdtempSync(join(tmpdir(), 'runs-'))),
     signal,
-  }: { states?: RunStateStore; signal?: AbortSignal } = {},
+    wrap = true,
+  }: { states?: RunStateStore; signal?: AbortSignal; wrap?: boolean } = {},
 ) {
   const model = new ScriptedModel(
     [{ callId, name: 'refund', arguments: { orderId: 'A-12', usd: 120 } }],
@@ -55,7 +56,7 @@ function boot(
     name: 'support',
     instructions: 'Refund when asked.',
     model,
-    tools: [approvals.tool(refund)],
+    tools: [wrap ? approvals.tool(refund) : refund],
   });
   return { model, agent, approvals, states };
 }
@@ -91,6 +92,24 @@ describe.concurrent('OpenAI Agents through Gatehouse', () => {
     expect(told).toContain('usd: 120 → 40');
     expect(told).toContain('refunded $40 on A-12');
     expect(result.finalOutput).toContain('Done: U0ALICE approved');
+  });
+
+  it('refuses an edit it cannot apply to a tool that was not wrapped, rather than run the original', async () => {
+    const refunds: Refund[] = [];
+    const { agent, approvals, model } = boot('oa-unwrapped', 'call_unwrapped', refunds, { wrap: false });
+    const run = approvals.run(agent, 'Refund order A-12');
+    const record = await asked('oa-unwrapped:call_unwrapped');
+    await client.decide(record.id, {
+      decision: 'approve',
+      decidedBy: 'U0ALICE',
+      modifications: { orderId: 'A-12', usd: 40 },
+    });
+    await run;
+
+    expect(refunds).toEqual([]);
+    expect(callOutputs(model.requests.at(-1)!).call_unwrapped).toMatch(
+      /^Not run: U0ALICE approved this call with changes, but this tool cannot take them/,
+    );
   });
 
   it('rejects the call with the approver reason as what the model reads', async () => {

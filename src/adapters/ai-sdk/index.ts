@@ -5,6 +5,7 @@ import {
   decisionOf,
   type ToolCallApprovalOptions,
   type ToolCallDecision,
+  unappliedEdit,
   withNote,
 } from '../tool-calls.js';
 
@@ -40,6 +41,7 @@ export function gatehouseToolApprovals(options: AiSdkApprovalOptions) {
   const decisions = new Map<string, ToolCallDecision>();
   const idOf = (toolCallId: string) => `${runId}:${toolCallId}`;
   let tools: ToolSet = {};
+  const editable = new Set<string>();
 
   /** The decision of a call, from this process or, after a restart, from Gatehouse itself. */
   const decisionFor = async (toolCallId: string, input: unknown): Promise<ToolCallDecision | undefined> => {
@@ -56,6 +58,7 @@ export function gatehouseToolApprovals(options: AiSdkApprovalOptions) {
         Object.entries(set).map(([name, tool]) => {
           const execute = tool.execute;
           if (!execute || !tool.needsApproval) return [name, tool];
+          editable.add(name);
           return [
             name,
             {
@@ -85,7 +88,7 @@ export function gatehouseToolApprovals(options: AiSdkApprovalOptions) {
       for (const { approvalId, toolCall } of requests) {
         const tool = tools[toolCall.toolName];
         const schema = tool?.inputSchema ? await asSchema(tool.inputSchema).jsonSchema : undefined;
-        const decision = await decideToolCall(
+        const decided = await decideToolCall(
           client,
           {
             id: idOf(toolCall.toolCallId),
@@ -97,6 +100,7 @@ export function gatehouseToolApprovals(options: AiSdkApprovalOptions) {
           { ...options, signal },
           'ai-sdk',
         );
+        const decision = unappliedEdit(decided, editable.has(toolCall.toolName));
         decisions.set(toolCall.toolCallId, decision);
         content.push(
           decision.approved

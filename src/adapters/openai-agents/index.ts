@@ -9,7 +9,13 @@ import {
   run as runAgent,
 } from '@openai/agents';
 import type { GatehouseClient, JsonValue } from '../../client/index.js';
-import { decideToolCall, type ToolCallApprovalOptions, type ToolCallDecision, withNote } from '../tool-calls.js';
+import {
+  decideToolCall,
+  type ToolCallApprovalOptions,
+  type ToolCallDecision,
+  unappliedEdit,
+  withNote,
+} from '../tool-calls.js';
 
 /** Where a run's state is kept while it waits for approvals, so another process can resume it. */
 export interface RunStateStore {
@@ -54,6 +60,7 @@ type AnyAgent = Agent<any, any>;
 export function gatehouseApprovals(options: OpenAIAgentsApprovalOptions) {
   const { client, runId, states, signal } = options;
   const decisions = new Map<string, ToolCallDecision>();
+  const wrapped = new Set<string>();
   const idOf = (callId: string) => `${runId}:${callId}`;
 
   const decide = async (item: RunToolApprovalItem): Promise<ToolCallDecision> => {
@@ -61,7 +68,7 @@ export function gatehouseApprovals(options: OpenAIAgentsApprovalOptions) {
     const callId = 'callId' in raw && typeof raw.callId === 'string' ? raw.callId : (raw.id ?? 'call');
     const tool = item.name ?? raw.type;
     const fn = item.agent.tools.find((t: { name: string }) => t.name === tool) as FunctionTool | undefined;
-    const decision = await decideToolCall(
+    const decided = await decideToolCall(
       client,
       {
         id: idOf(callId),
@@ -73,6 +80,7 @@ export function gatehouseApprovals(options: OpenAIAgentsApprovalOptions) {
       { ...options, signal },
       'openai-agents',
     );
+    const decision = unappliedEdit(decided, wrapped.has(tool));
     decisions.set(callId, decision);
     return decision;
   };
@@ -81,6 +89,7 @@ export function gatehouseApprovals(options: OpenAIAgentsApprovalOptions) {
     /** Wraps a function tool so that it runs with the input an approver edited, told to the model. */
     // biome-ignore lint/suspicious/noExplicitAny: tools of any context, parameters and result are wrapped alike
     tool<T extends FunctionTool<any, any, any>>(tool: T): T {
+      wrapped.add(tool.name);
       return {
         ...tool,
         invoke: async (runContext, input, details) => {
