@@ -2,11 +2,9 @@ import { PayloadTooLargeError } from '../client/errors.js';
 import { GatehouseClient, type GatehouseClientOptions } from '../client/index.js';
 import {
   ConflictError,
-  ConnectionError,
   type GatehouseError,
   NotAllowedError,
   NotFoundError,
-  ServerError,
   UnauthorizedError,
   ValidationError,
 } from '../errors.js';
@@ -37,6 +35,6 @@ export function describeClientError(error: GatehouseError, hasToken: boolean): s
   if (error instanceof NotAllowedError) return `not allowed: ${error.message}`;
   if (error instanceof NotFoundError) return `not found: ${error.message}`;
   if (error instanceof ConflictError) return `conflict: ${error.message}`;
-  if (error instanceof ServerError || error instanceof ConnectionError) return error.message;
+  // ConnectionError, ServerError and the rest already say it in plain words.
   return error.message;
 }

@@ -121,8 +121,20 @@ leaves out pass without a word. Exits 2 on any error of its own, so Claude Code 
   --approval-timeout DUR   the request's own deadline (default: the server's); with defer, long
                            enough for someone to answer before the resume $GATEHOUSE_HOOK_APPROVAL_TIMEOUT
   --requested-by NAME      who asks (default claude-code)                  $GATEHOUSE_HOOK_REQUESTED_BY
+  --callback-url URL       where the decision is POSTed, e.g. what resumes deferred runs
+                                                                           $GATEHOUSE_HOOK_CALLBACK_URL
   --url URL                Gatehouse's address (default: $GATEHOUSE_URL, else http://127.0.0.1:3000)
   GATEHOUSE_API_TOKEN      the API's bearer token, read from the environment
+`,
+  mcp: `Usage: gatehouse mcp [--url URL]
+
+An MCP server on stdio for MCP clients (Claude Desktop, Claude Code, IDEs), talking to the Gatehouse
+server at --url. Tools: request_approval (waits up to 45 s, then answers pending with the id),
+wait_for_approval, get_approval, send_alert. Approvals are decided by Gatehouse's approvers in
+Slack, never by the MCP client's user. The same tools are served over Streamable HTTP at /mcp.
+
+  --url URL            Gatehouse's address (default: $GATEHOUSE_URL, else http://127.0.0.1:3000)
+  GATEHOUSE_API_TOKEN  the API's bearer token, read from the environment
 `,
   serve: `Usage: gatehouse serve
 

@@ -45,6 +45,7 @@ async function claudeCode(ctx: Context, args: string[]): Promise<number> {
     'on-timeout': { type: 'string' },
     'approval-timeout': { type: 'string' },
     'requested-by': { type: 'string' },
+    'callback-url': { type: 'string' },
   });
   if (values.help) {
     ctx.io.stdout.write(helpFor('hook claude-code'));
@@ -75,6 +76,7 @@ async function claudeCode(ctx: Context, args: string[]): Promise<number> {
     approvalTimeoutSeconds:
       approvalTimeout === undefined ? undefined : parseDuration('approval-timeout', approvalTimeout),
     requestedBy: option('requested-by', 'GATEHOUSE_HOOK_REQUESTED_BY'),
+    callbackUrl: option('callback-url', 'GATEHOUSE_HOOK_CALLBACK_URL'),
     waitSeconds: timeout === undefined ? DEFAULT_WAIT_SECONDS : parseDuration('timeout', timeout),
     onTimeout: onTimeout as OnTimeout,
     signal: ctx.io.signal,

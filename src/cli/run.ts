@@ -31,6 +31,8 @@ export async function run(argv: string[], io: CliIo): Promise<number> {
         return await auditCommand(ctx, rest);
       case 'hook':
         return await hookCommand(ctx, rest);
+      case 'mcp':
+        return await (await import('./mcp.js')).mcpCommand(ctx, rest);
       case undefined:
       case 'help':
       case '--help':

@@ -154,17 +154,27 @@ export class GatehouseClient {
           )
         : undefined;
       const signal = AbortSignal.any([timer.signal, ...signals(this.signal, options.signal)]);
+      let ended = false;
       try {
         for await (const event of this.events(id, { signal })) {
           failures = 0;
           options.onEvent?.(event);
           if (event.approval.status !== 'pending') return event.approval;
         }
+        ended = true;
       } catch (error) {
         if (!timer.signal.aborted) failures = await this.retryOrThrow(error, failures, until, options.signal);
       } finally {
         timer.abort();
         await stopTimer;
+      }
+      if (ended) {
+        // The server ended the stream undecided (it is stopping): open it again after a pause, not in a loop.
+        await this.pause(
+          Math.min(RETRY_DELAYS_MS[failures] ?? MIN_POLL_MS, Math.max(0, until - this.now())),
+          options.signal,
+        );
+        failures = Math.min(failures + 1, RETRY_DELAYS_MS.length - 1);
       }
     }
   }

@@ -9,20 +9,24 @@ export const historySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(500).optional(),
 });
 
+/** What `POST /alerts` answers (202): where the alert went, or why it was not sent. */
+export function alertReceipt({ alert, grouped, route, suppressed }: Awaited<ReturnType<AlertManager['send']>>) {
+  return {
+    id: suppressed ? null : alert.id,
+    severity: alert.severity,
+    grouped,
+    count: alert.count,
+    routedTo: route,
+    ...(suppressed ? { suppressed } : {}),
+  };
+}
+
 /** `POST /alerts` (202: stored, delivery under way) and `GET /alerts` (history). */
 export function alertRoutes(alerts: AlertManager): Router {
   const router = Router();
 
   router.post('/alerts', async (req, res) => {
-    const { alert, grouped, route, suppressed } = await alerts.send(req.body);
-    res.status(202).json({
-      id: suppressed ? null : alert.id,
-      severity: alert.severity,
-      grouped,
-      count: alert.count,
-      routedTo: route,
-      ...(suppressed ? { suppressed } : {}),
-    });
+    res.status(202).json(alertReceipt(await alerts.send(req.body)));
   });
 
   router.get('/alerts', async (req, res) => {

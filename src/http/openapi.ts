@@ -297,6 +297,28 @@ export function openApiDocument(): Json {
           open,
         ),
       },
+      '/mcp': {
+        post: op(
+          'mcp',
+          'MCP over Streamable HTTP (stateless): tools request_approval, wait_for_approval, get_approval, send_alert',
+          {
+            200: {
+              description: 'The JSON-RPC answer, as JSON or as an event stream',
+              content: { 'application/json': { schema: object }, 'text/event-stream': { schema: { type: 'string' } } },
+            },
+            ...errors(401),
+          },
+          body(object),
+        ),
+        get: op('mcpStream', 'Not offered: the server is stateless', {
+          405: answer('Method not allowed', object),
+          ...errors(401),
+        }),
+        delete: op('mcpEnd', 'Not offered: the server is stateless', {
+          405: answer('Method not allowed', object),
+          ...errors(401),
+        }),
+      },
       '/metrics': {
         get: op('metrics', 'Prometheus metrics', {
           200: { description: 'Prometheus text format', content: { 'text/plain': { schema: { type: 'string' } } } },

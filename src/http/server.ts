@@ -4,6 +4,7 @@ import type { AlertManager } from '../alerts/manager.js';
 import type { AuditLog } from '../approvals/audit.js';
 import type { CallbackSender } from '../approvals/callbacks.js';
 import type { ApprovalGate } from '../approvals/gate.js';
+import { mountMcp } from '../mcp/http.js';
 import type { Store } from '../store/types.js';
 import type { TaskService } from '../tasks/index.js';
 import { alertRoutes } from './alerts.js';
@@ -72,4 +73,5 @@ export function mountHttp(
   app.use('/api/v1', api);
 
   app.get('/metrics', requireToken(apiToken), createMetrics(gate).handler);
+  mountMcp(app, { gate, alerts, apiToken, logger, bodyLimit: BODY_LIMIT, shutdown });
 }

@@ -63,19 +63,25 @@ describe('the approval a tool call asks for', () => {
   });
 
   it('carries the tool input as context and the options as routing', () => {
-    expect(approvalRequestOf(input(), { approvers: ['U0BOB'], channel: 'C0OPS', approvalTimeoutSeconds: 900 })).toEqual(
-      {
-        id: 'claude-code:abc123:toolu_01',
-        title: 'Claude Code: Bash: ls',
-        explanation: 'Claude Code wants to use Bash in /srv/app (session abc123).',
-        context: { command: 'ls' },
-        modificationsSchema: editableSchema({ command: 'ls' }),
-        requestedBy: 'claude-code',
+    expect(
+      approvalRequestOf(input(), {
         approvers: ['U0BOB'],
         channel: 'C0OPS',
-        timeoutSeconds: 900,
-      },
-    );
+        approvalTimeoutSeconds: 900,
+        callbackUrl: 'https://ci.example.com/resume',
+      }),
+    ).toEqual({
+      id: 'claude-code:abc123:toolu_01',
+      title: 'Claude Code: Bash: ls',
+      explanation: 'Claude Code wants to use Bash in /srv/app (session abc123).',
+      context: { command: 'ls' },
+      modificationsSchema: editableSchema({ command: 'ls' }),
+      requestedBy: 'claude-code',
+      approvers: ['U0BOB'],
+      channel: 'C0OPS',
+      timeoutSeconds: 900,
+      callbackUrl: 'https://ci.example.com/resume',
+    });
   });
 });
 

@@ -168,3 +168,45 @@ describe('GatehouseClient options and wire format', () => {
     );
   });
 });
+
+describe('GatehouseClient.waitStream through a restart', () => {
+  const stream =
+    (...events: Array<[string, unknown]>) =>
+    () =>
+      new Response(
+        events.map(([type, data], i) => `event: ${type}\nid: ${i}\ndata: ${JSON.stringify(data)}\n\n`).join(''),
+        {
+          headers: { 'content-type': 'text/event-stream' },
+        },
+      );
+  const pending = { id: 'a1', status: 'pending', title: 'T', expiresAt: '2030-01-01T00:00:00.000Z', decision: null };
+  const approved = { ...pending, status: 'approved', decision: { decidedBy: 'U0ALICE', via: 'slack', feedback: null } };
+
+  it('opens the stream again, after a pause, when the server ends it undecided', async () => {
+    const slept: number[] = [];
+    const { fetch, calls } = fakeFetch(
+      stream(['status', pending]),
+      stream(
+        ['status', pending],
+        ['decided', { type: 'decided', at: 'now', actor: 'U0ALICE', data: {}, approval: approved }],
+      ),
+    );
+    const c = new GatehouseClient({
+      url: 'http://g.test',
+      env: {},
+      fetch,
+      sleep: async (ms) => {
+        slept.push(ms);
+      },
+    });
+    const types: string[] = [];
+    const result = await c.waitStream('a1', { onEvent: (event) => types.push(event.type) });
+    expect(result).toMatchObject({ status: 'approved' });
+    expect(types).toEqual(['status', 'status', 'decided']);
+    expect(calls.map((call) => call.url)).toEqual([
+      'http://g.test/api/v1/approvals/a1/events',
+      'http://g.test/api/v1/approvals/a1/events',
+    ]);
+    expect(slept).toEqual([1000]);
+  });
+});

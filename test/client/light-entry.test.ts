@@ -30,6 +30,16 @@ describe('gatehouse/client', () => {
     expect(loaded.filter((path) => SERVER_PACKAGES.test(path))).toEqual([]);
   });
 
+  it('nor do the MCP tools that gatehouse mcp serves on stdio, nor the Claude Code hook', async () => {
+    for (const entry of ['./src/mcp/tools.ts', './src/adapters/claude-code/index.ts', './src/cli/run.ts']) {
+      const loaded = await loadedBy(entry);
+      expect(
+        loaded.filter((path) => SERVER_PACKAGES.test(path)),
+        entry,
+      ).toEqual([]);
+    }
+  });
+
   it('is told apart from the server entry by the same probe, which sees what the server loads', async () => {
     const loaded = await loadedBy('./src/gatehouse.ts');
     const packages = new Set(loaded.flatMap((path) => SERVER_PACKAGES.exec(path)?.[1] ?? []));

@@ -24,6 +24,8 @@ export interface HookRequestOptions {
   /** The approval's own deadline on the server (default: the server's). */
   approvalTimeoutSeconds?: number;
   requestedBy?: string;
+  /** Where Gatehouse POSTs the decision (e.g. the service that resumes deferred runs). */
+  callbackUrl?: string;
 }
 
 /** A string longer than this is not offered as a form field: Slack would cut it short. */
@@ -92,5 +94,6 @@ export function approvalRequestOf(input: HookInput, options: HookRequestOptions 
     ...(options.approvers ? { approvers: options.approvers } : {}),
     ...(options.channel ? { channel: options.channel } : {}),
     ...(options.approvalTimeoutSeconds ? { timeoutSeconds: options.approvalTimeoutSeconds } : {}),
+    ...(options.callbackUrl ? { callbackUrl: options.callbackUrl } : {}),
   };
 }
