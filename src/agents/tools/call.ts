@@ -72,9 +72,10 @@ export async function callTool(deps: CallDeps, use: ToolUse): Promise<Answer> {
   }
   const stored = await runs.get(call.idempotencyKey);
   if (stored?.status === 'done' && stored.result && stored.outcome) {
+    const { input, approvalId, decidedBy } = stored;
     return {
       result: stored.result,
-      summary: summary(stored.outcome, { input: stored.input, isError: stored.result.isError }),
+      summary: summary(stored.outcome, { input, approvalId, decidedBy, isError: stored.result.isError }),
     };
   }
 
@@ -119,6 +120,8 @@ export async function callTool(deps: CallDeps, use: ToolUse): Promise<Answer> {
     toolUseId: use.id,
     tool: tool.name,
     input,
+    approvalId: decision.approvalId ?? null,
+    decidedBy: decision.decidedBy ?? null,
     startedAt: deps.now(),
   });
   ctx.log.info({ event: 'tool_started', tool: tool.name, toolUseId: use.id, outcome }, 'tool started');

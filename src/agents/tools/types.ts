@@ -120,6 +120,9 @@ export interface ToolRunRecord extends Versioned {
   input: JsonValue;
   result: ToolResultContent | null;
   outcome: ToolCallOutcome | null;
+  /** The approval it ran under, and who decided it; null when it needed none. */
+  approvalId: string | null;
+  decidedBy: string | null;
   /** How many times it was started (more than 1 only for a rerunnable tool after a crash). */
   starts: number;
   startedAt: string;

@@ -91,6 +91,45 @@ describe('tool use across a crash', () => {
     expect(approvals.map((a) => a.id)).toEqual(['weekly-1:send:toolu_mail']);
   });
 
+  it('keeps who approved a tool that ran before the crash in the resumed result', async () => {
+    const second = { ...note, subject: 'Status, part 2' };
+    fake.enqueue(
+      (call) =>
+        toolUseReply(call, {
+          tools: [
+            { id: 'toolu_one', name: 'send_email', input: note },
+            { id: 'toolu_two', name: 'send_email', input: second },
+          ],
+        }),
+      (call) => messageReply(call, { text: 'both sent' }),
+    );
+    const shared = new MemoryStore();
+    const outbox: Outbox = { sent: [] };
+    const first = boot(fake, sameData(shared), [sendEmail(outbox)]);
+    const controller = new AbortController();
+    const one = first.nextRequest();
+    const run = first.agent.run({ taskId: 'weekly-3', signal: controller.signal });
+    const asked = await one;
+    const next = first.nextRequest();
+    await first.gate.decide(asked.id, { decision: 'approve', decidedBy: 'U0ALICE', via: 'slack' });
+    const two = await next;
+    expect(outbox.sent).toHaveLength(1);
+    await stop(run, controller);
+    await first.gate.decide(two.id, { decision: 'approve', decidedBy: 'U0BOB', via: 'slack' });
+
+    const result = await boot(fake, sameData(shared), [sendEmail(outbox)]).agent.run({
+      taskId: 'weekly-3',
+      resume: true,
+    });
+    expect(outbox.sent.map((m) => m.subject)).toEqual(['Status', 'Status, part 2']);
+    expect(result.results.send).toMatchObject({
+      calls: [
+        { toolUseId: 'toolu_one', outcome: 'ran', approvalId: 'weekly-3:send:toolu_one', decidedBy: 'U0ALICE' },
+        { toolUseId: 'toolu_two', outcome: 'ran', approvalId: 'weekly-3:send:toolu_two', decidedBy: 'U0BOB' },
+      ],
+    });
+  });
+
   it('rejoins a pending approval from a fresh process and runs the tool once it is approved', async () => {
     fake.enqueue(
       (call) => toolUseReply(call, { tools: [{ id: 'toolu_wait', name: 'send_email', input: note }] }),
