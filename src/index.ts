@@ -21,6 +21,19 @@ export {
   type StageContext,
   TaskBudget,
 } from './agents/index.js';
+// Claude tool use in stages: tools that ask for approval, edits run as approved, resumable.
+export {
+  type AgentTool,
+  defineTool,
+  type NeedsApproval,
+  type ToolApproval,
+  type ToolCallContext,
+  type ToolCallSummary,
+  type ToolLoopRequest,
+  type ToolLoopResult,
+  ToolUseLoop,
+  type ToolUseLoopOptions,
+} from './agents/tools/index.js';
 // Alerts: tiered routing, storms, pacing, e-mail fallback.
 export {
   type AlertInput,

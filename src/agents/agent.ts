@@ -4,7 +4,7 @@ import type { ApprovalGate } from '../approvals/gate.js';
 import { toResponse } from '../approvals/response.js';
 import type { ApprovalResponse } from '../approvals/types.js';
 import { type Clock, systemClock } from '../clock.js';
-import { ConfigError, ConflictError, NotFoundError } from '../errors.js';
+import { ConfigError, ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { Store } from '../store/types.js';
 import { BudgetExceededError, TaskBudget } from './budget.js';
 import {
@@ -24,6 +24,7 @@ import {
   type AgentResult,
   type RunOptions,
   type Stage,
+  type StageApprovalOptions,
   type StageApprovalRequest,
   type StageContext,
   silentAlerts,
@@ -239,11 +240,14 @@ export abstract class BaseAgent<I = unknown> {
     const { name } = run.stage;
     let asked = 0;
     // Aborting stops the wait but leaves the request pending, so a resumed task rejoins it.
-    const requireApproval = async (request: StageApprovalRequest): Promise<ApprovalResponse> => {
+    const requireApproval = async (
+      request: StageApprovalRequest,
+      options: StageApprovalOptions = {},
+    ): Promise<ApprovalResponse> => {
       if (!this.gate) {
         throw new ConfigError([{ field: 'gate', message: `agent ${this.name} asks for approval but has no gate` }]);
       }
-      const id = `${taskId}:${name}:${++asked}`;
+      const id = `${taskId}:${name}:${options.key === undefined ? ++asked : checkApprovalKey(options.key)}`;
       const { record } = await this.gate.submit({ requestedBy: this.name, ...request, id, taskId });
       const stored = record.status !== 'pending';
       if (!stored) log.approvalRequired(name, id, record.title);
@@ -309,6 +313,14 @@ export function defineAgent<I = unknown>(
     readonly name = definition.name;
     protected readonly stages = definition.stages;
   })(options);
+}
+
+/** A caller's key must not look like the counter of `requireApproval`, or the two could name one request. */
+function checkApprovalKey(key: string): string {
+  if (/^\d*$/.test(key)) {
+    throw new ValidationError([{ field: 'key', message: 'must not be empty or only digits (those are counted ids)' }]);
+  }
+  return key;
 }
 
 function errorMessage(error: unknown): string {

@@ -74,6 +74,15 @@ export interface TaskCheckpoint extends Versioned {
 /** An approval asked from inside a stage: the runtime chooses its id and sets its task id. */
 export type StageApprovalRequest = Omit<ApprovalRequest, 'id' | 'taskId'>;
 
+/** How a stage names one approval. */
+export interface StageApprovalOptions {
+  /**
+   * Names the request by something stable the stage already has, instead of by its order among
+   * the stage's requests; letters, digits and `. _ : @ -`, not only digits.
+   */
+  key?: string;
+}
+
 /** What a stage is given. */
 export interface StageContext<I = unknown> {
   taskId: string;
@@ -96,8 +105,9 @@ export interface StageContext<I = unknown> {
   /**
    * Asks for approval with the id `${taskId}:${stage}:${n}` (n counts the stage's requests from 1),
    * so a resumed task re-running this stage gets the stored decision instead of asking again.
+   * With `key`, the id is `${taskId}:${stage}:${key}` instead (e.g. a Claude `tool_use` id).
    */
-  requireApproval(request: StageApprovalRequest): Promise<ApprovalResponse>;
+  requireApproval(request: StageApprovalRequest, options?: StageApprovalOptions): Promise<ApprovalResponse>;
 }
 
 /** One named stage of an agent; its result must be JSON-serializable (it is checkpointed). */

@@ -2,6 +2,7 @@ import type { ClaudeClient } from '../agents/claude/client.js';
 import type { AgentRegistry } from '../tasks/registry.js';
 import { CampaignLaunchAgent, type CampaignLauncher, campaignParams } from './campaign-launch.js';
 import { ContentPipelineAgent, contentParams } from './content-pipeline.js';
+import { type SupportDesk, SupportDeskAgent, supportParams } from './support-desk.js';
 
 export {
   type Allocation,
@@ -14,16 +15,30 @@ export {
   storeLauncher,
 } from './campaign-launch.js';
 export { type ContentInput, ContentPipelineAgent, contentParams } from './content-pipeline.js';
+export {
+  type DeskEntry,
+  type SupportDesk,
+  SupportDeskAgent,
+  type SupportInput,
+  storeDesk,
+  supportParams,
+  supportTools,
+} from './support-desk.js';
 
 /** What the example agents need. */
 export interface ExampleAgentDeps {
   claude: ClaudeClient;
   /** Where campaign launches are recorded; default the store (`campaign-launches`). */
   launcher?: CampaignLauncher;
+  /** Where the support desk's refunds, replies and notes go; default the store (`support-desk`). */
+  desk?: SupportDesk;
 }
 
-/** Registers `campaign-launch` and `content-pipeline`. */
-export function registerExampleAgents(registry: AgentRegistry, { claude, launcher }: ExampleAgentDeps): AgentRegistry {
+/** Registers `campaign-launch`, `content-pipeline` and `support-desk`. */
+export function registerExampleAgents(
+  registry: AgentRegistry,
+  { claude, launcher, desk }: ExampleAgentDeps,
+): AgentRegistry {
   return registry
     .register('campaign-launch', {
       description: 'Plans a campaign with Claude, estimates its cost, asks for approval above a threshold, launches',
@@ -36,5 +51,10 @@ export function registerExampleAgents(registry: AgentRegistry, { claude, launche
       params: contentParams,
       usesClaude: true,
       create: (deps) => new ContentPipelineAgent({ ...deps, claude }),
+    })
+    .register('support-desk', {
+      description: 'Resolves a support ticket with Claude tool use; refunds above a limit and replies need approval',
+      params: supportParams,
+      create: (deps) => new SupportDeskAgent({ ...deps, claude, desk }),
     });
 }

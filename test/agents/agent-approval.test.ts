@@ -156,3 +156,34 @@ describe('approvals inside stages', () => {
     expect(alerts.sent).toMatchObject([{ kind: 'failure', input: { taskId: 'g', stage: 'ask' } }]);
   });
 });
+
+describe('approvals named by a key', () => {
+  it('uses task:stage:key as the id, and refuses keys that look like counted ids', async () => {
+    const store = new MemoryStore();
+    const gate = new ApprovalGate({ store });
+    const ids: string[] = [];
+    gate.onRequested((record) => ids.push(record.id));
+    const agent = defineAgent(
+      {
+        name: 'keyed',
+        stages: [
+          {
+            name: 'ask',
+            run: async (ctx) => {
+              await expect(ctx.requireApproval({ title: 'x' }, { key: '2' })).rejects.toThrow(/only digits/);
+              const keyed = ctx.requireApproval({ title: 'by key' }, { key: 'toolu_01' });
+              const counted = ctx.requireApproval({ title: 'counted' });
+              return (await Promise.all([keyed, counted])).map((r) => r.id);
+            },
+          },
+        ],
+      },
+      { store, gate },
+    );
+    const run = agent.run({ taskId: 'k-1' });
+    await settle();
+    for (const id of ids) await gate.decide(id, { decision: 'approve', decidedBy: 'U0ALICE', via: 'api' });
+    await expect(run).resolves.toMatchObject({ results: { ask: ['k-1:ask:toolu_01', 'k-1:ask:1'] } });
+    expect(ids).toEqual(['k-1:ask:toolu_01', 'k-1:ask:1']);
+  });
+});

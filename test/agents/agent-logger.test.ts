@@ -71,7 +71,7 @@ describe('agent logger', () => {
   it('logs a Claude call at DEBUG with model, tokens, cost and a masked one-line prompt preview', () => {
     const { logger, lines } = capture();
     logClaudeCall(logger.child({ agent: 'a', taskId: 't' }), {
-      model: 'claude-sonnet-4-5',
+      model: 'claude-sonnet-5-5',
       inputTokens: 1200,
       outputTokens: 300,
       costUsd: 0.0081,
@@ -79,7 +79,7 @@ describe('agent logger', () => {
     });
     expect(lines).toHaveLength(1);
     const [line] = lines;
-    expect(line).toMatchObject({ level: 20, event: 'claude_call', model: 'claude-sonnet-4-5', inputTokens: 1200 });
+    expect(line).toMatchObject({ level: 20, event: 'claude_call', model: 'claude-sonnet-5-5', inputTokens: 1200 });
     expect(line?.promptPreview).not.toContain('xxxxxxxxxx');
     expect(String(line?.promptPreview)).toHaveLength(200);
     expect(line).not.toHaveProperty('prompt');

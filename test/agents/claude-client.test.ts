@@ -15,7 +15,7 @@ import {
   replies,
 } from '../support/fake-anthropic.js';
 import { ManualClock } from '../support/manual-clock.js';
-import { sdkModels } from './sdk-models.js';
+import { sdkDeprecatedModels, sdkModels } from './sdk-models.js';
 
 let fake: FakeAnthropic;
 let delays: number[];
@@ -394,8 +394,11 @@ describe('default model', () => {
     const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
     await client().message(ask('hi'));
     expect(warn).not.toHaveBeenCalled();
-    // The spy does see the SDK's warning for a deprecated model.
-    await client().message(ask('hi', { model: 'claude-sonnet-4-5' }));
+    expect(sdkDeprecatedModels()).not.toHaveProperty(DEFAULT_MODEL);
+    // The spy does see the SDK's warning for a deprecated model (priced by the caller: the table holds none).
+    const [deprecated] = Object.keys(sdkDeprecatedModels());
+    const price = { input: 1, output: 1, cacheWrite: 1, cacheRead: 1 };
+    await client({ prices: { [deprecated!]: price } }).message(ask('hi', { model: deprecated }));
     expect(warn).toHaveBeenCalledWith(expect.stringContaining('deprecated'));
   });
 });

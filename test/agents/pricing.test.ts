@@ -2,13 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { costOf, DEFAULT_PRICES, priceOf } from '../../src/agents/claude/pricing.js';
 import { DEFAULT_MODEL } from '../../src/config.js';
 import { ErrorCode, ValidationError } from '../../src/errors.js';
-import { sdkModels } from './sdk-models.js';
+import { sdkDeprecatedModels, sdkModels } from './sdk-models.js';
 
 const usage = (u: Partial<Parameters<typeof costOf>[1]>) => ({ input_tokens: 0, output_tokens: 0, ...u });
 
 describe('price table', () => {
-  it('prices every model of the SDK Model union, the default model included', () => {
+  it('prices every model of the SDK Model union the SDK does not mark deprecated, the default model included', () => {
+    const deprecated = sdkDeprecatedModels();
     const missing = sdkModels().filter((model) => {
+      if (model in deprecated) return false;
       try {
         priceOf(model);
         return false;
@@ -18,6 +20,14 @@ describe('price table', () => {
     });
     expect(missing).toEqual([]);
     expect(sdkModels()).toContain(DEFAULT_MODEL);
+    expect(deprecated).not.toHaveProperty(DEFAULT_MODEL);
+  });
+
+  it('holds no model the SDK marks deprecated or no longer lists', () => {
+    const deprecated = sdkDeprecatedModels();
+    const listed = new Set(sdkModels());
+    expect(Object.keys(deprecated).length).toBeGreaterThan(0);
+    expect(Object.keys(DEFAULT_PRICES).filter((model) => model in deprecated || !listed.has(model))).toEqual([]);
   });
 
   it('charges 1.25 × input for a cache write, and at most 0.1 × input for a cache read', () => {

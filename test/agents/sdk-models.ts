@@ -11,3 +11,12 @@ export function sdkModels(): string[] {
   if (!union) throw new Error('Model union not found in the SDK typings');
   return [...union.matchAll(/'([^']+)'/g)].map((match) => match[1] as string);
 }
+
+/** The model ids the installed SDK warns about as deprecated (its generated list), with their end-of-life dates. */
+export function sdkDeprecatedModels(): Record<string, string> {
+  const require = createRequire(import.meta.url);
+  const { DEPRECATED_MODELS } = require(join(sdkDir, 'internal/data/deprecated-models.js')) as {
+    DEPRECATED_MODELS: Record<string, string>;
+  };
+  return DEPRECATED_MODELS;
+}

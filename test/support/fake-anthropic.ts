@@ -1,4 +1,5 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { messageEvents } from './anthropic-sse.js';
 import { listenOnLoopback } from './loopback.js';
 
 /**
@@ -118,6 +119,42 @@ export function messageReply(
   };
 }
 
+/** One tool call Claude makes in a scripted reply; `id` defaults to a fresh `toolu_fake_N`. */
+export interface ScriptedToolUse {
+  id?: string;
+  name: string;
+  input: unknown;
+}
+
+/** A reply in which Claude calls tools (`stop_reason: 'tool_use'`), after optional text. */
+export function toolUseReply(
+  call: AnthropicCall,
+  { text, tools, usage = {} }: { text?: string; tools: ScriptedToolUse[]; usage?: UsageOverrides },
+): FakeReply {
+  const reply = messageReply(call, { text: text ?? '', usage });
+  const body = reply.body as AnthropicJson;
+  body.content = [
+    ...(text ? [{ type: 'text', text }] : []),
+    ...tools.map((tool) => ({
+      type: 'tool_use',
+      id: tool.id ?? `toolu_fake_${++ids}`,
+      name: tool.name,
+      input: tool.input,
+    })),
+  ];
+  body.stop_reason = 'tool_use';
+  return reply;
+}
+
+/** The `tool_result` blocks of the last user message, by `tool_use_id`. */
+export function toolResults(body: AnthropicJson): Record<string, AnthropicJson> {
+  const last = [...(body.messages ?? [])].reverse().find((message: AnthropicJson) => message.role === 'user');
+  const blocks: AnthropicJson[] = Array.isArray(last?.content) ? last.content : [];
+  return Object.fromEntries(
+    blocks.filter((block) => block.type === 'tool_result').map((block) => [block.tool_use_id, block]),
+  );
+}
+
 /**
  * A fake Anthropic Messages API on 127.0.0.1. Point the SDK at it:
  * `new Anthropic({ apiKey: 'test', baseURL: fake.url, maxRetries: 0 })`.
@@ -125,6 +162,7 @@ export function messageReply(
  * By default `POST /v1/messages` answers `Echo: <last user message>`, with usage computed from the
  * prompt (four characters a token). A system block carrying `cache_control` is billed as a cache
  * write the first time its text is seen and as a cache read after that, like the real prompt cache.
+ * A request with `stream: true` gets its successful reply as server-sent events.
  */
 export class FakeAnthropic {
   /** Every request received, oldest first (dropped ones included). */
@@ -236,8 +274,13 @@ export class FakeAnthropic {
       req.socket.destroy();
       return;
     }
+    const status = reply.status ?? 200;
+    if (body.stream === true && status === 200 && (reply.body as AnthropicJson)?.type === 'message') {
+      res.writeHead(status, { 'content-type': 'text/event-stream', ...reply.headers }).end(messageEvents(reply.body));
+      return;
+    }
     res
-      .writeHead(reply.status ?? 200, { 'content-type': 'application/json', ...reply.headers })
+      .writeHead(status, { 'content-type': 'application/json', ...reply.headers })
       .end(JSON.stringify(reply.body ?? {}));
   }
 }

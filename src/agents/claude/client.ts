@@ -85,6 +85,12 @@ interface CachedAnswer {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * The SDK refuses a non-streaming request it expects to take over 10 minutes: one asking for
+ * more than 128,000 tokens an hour × 10 minutes. Longer ones are streamed and assembled instead.
+ */
+export const MAX_NON_STREAMING_TOKENS = Math.floor((128_000 * 10) / 60);
 const FREE: Cost = { usd: 0, breakdown: { input: 0, output: 0, cacheWrite: 0, cacheRead: 0 } };
 
 /** A system prompt as one block marked for prompt caching, for long prompts reused across calls. */
@@ -140,7 +146,10 @@ export class ClaudeClient {
     if (this.fallbackModel) priceOf(this.fallbackModel, this.#pricing);
   }
 
-  /** Sends one request (see the class comment for what happens around it). */
+  /**
+   * Sends one request (see the class comment for what happens around it); one whose `max_tokens`
+   * exceeds MAX_NON_STREAMING_TOKENS is streamed, and resolves with the assembled message.
+   */
   async message(request: ClaudeRequest, options: CallOptions = {}): Promise<ClaudeResult> {
     const { sensitive = false, ...params } = request;
     const body: Anthropic.MessageCreateParamsNonStreaming = { ...params, model: params.model ?? this.model };
@@ -191,17 +200,18 @@ export class ClaudeClient {
 
   async #send(body: Anthropic.MessageCreateParamsNonStreaming, signal: AbortSignal | undefined, taskId?: string) {
     let attempts = 0;
+    const streamed = body.max_tokens > MAX_NON_STREAMING_TOKENS;
+    const request = (model: string): Promise<Anthropic.Message> =>
+      streamed
+        ? this.#anthropic.messages.stream({ ...body, model }, { ...this.#requestOptions, signal }).finalMessage()
+        : this.#anthropic.messages.create({ ...body, model }, { ...this.#requestOptions, signal });
     const call = (model: string) =>
-      withRetries(
-        () => this.#anthropic.messages.create({ ...body, model }, { ...this.#requestOptions, signal }),
-        this.#policy,
-        {
-          signal,
-          onAttempt: () => attempts++,
-          onRetry: ({ attempt, error, delayMs }) =>
-            this.#logger?.debug({ event: 'claude_retry', taskId, model, attempt, delayMs, err: error }, 'claude retry'),
-        },
-      );
+      withRetries(() => request(model), this.#policy, {
+        signal,
+        onAttempt: () => attempts++,
+        onRetry: ({ attempt, error, delayMs }) =>
+          this.#logger?.debug({ event: 'claude_retry', taskId, model, attempt, delayMs, err: error }, 'claude retry'),
+      });
     try {
       return { message: await call(body.model), model: body.model, attempts };
     } catch (error) {

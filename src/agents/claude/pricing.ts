@@ -53,7 +53,8 @@ const SONNET_5 = standard(2, 10);
 const HAIKU_4_5 = standard(1, 5);
 
 /**
- * Anthropic's list prices (USD per million tokens) for the models of the SDK's `Model` union.
+ * Anthropic's list prices (USD per million tokens) for the models of the SDK's `Model` union that
+ * the SDK does not mark deprecated (a retired or retiring model is priced only through `prices`).
  * Cache reads of Fable and Mythos 5.1 and 5.2, Opus 5.5 and Sonnet 5.5 are priced below the usual
  * 0.1 × input; Haiku 5.5 costs five times as much for a prompt over 100,000 tokens. Mythos models
  * share the prices of the Fable model of the same version.
@@ -65,17 +66,14 @@ export const DEFAULT_PRICES: Readonly<Record<string, ModelPrice>> = {
   'claude-mythos-5-1': FABLE_5_1,
   'claude-fable-5': FABLE_5,
   'claude-mythos-5': FABLE_5,
-  'claude-mythos-preview': standard(25, 125),
   'claude-opus-5-5': { ...standard(4, 20), cacheRead: 0.2 },
   'claude-opus-5': OPUS,
   'claude-opus-4-8': OPUS,
   'claude-opus-4-7': OPUS,
   'claude-opus-4-6': OPUS,
-  'claude-opus-4-5': OPUS,
   'claude-sonnet-5-5': { ...SONNET_5, cacheRead: 0.1 },
   'claude-sonnet-5': SONNET_5,
   'claude-sonnet-4-6': SONNET_4,
-  'claude-sonnet-4-5': SONNET_4,
   'claude-haiku-5-5': {
     ...standard(0.1, 0.5),
     cacheRead: 0.01,
