@@ -15,6 +15,9 @@ import { FakeSmtp } from '../support/fake-smtp.js';
 import { startGatehouse, type TestGatehouse } from '../support/gatehouse.js';
 import { blockActionsPayload } from '../support/slack-requests.js';
 
+if (!hasChromium && (process.env.CI || process.env.REQUIRE_SERVICES === '1')) {
+  throw new Error(`${SKIP_NOTE}; CI and REQUIRE_SERVICES=1 require them`);
+}
 if (!hasChromium) console.warn(SKIP_NOTE);
 
 const REPLICAS_SCHEMA = {
