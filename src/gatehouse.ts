@@ -354,7 +354,7 @@ function approvalNotifier(parts: {
           to: config.email.approvalTo,
           publicUrl,
           secret: linkSecret,
-          outcomes: store.keyv('email-outcomes'),
+          outcomes: store.records('email-outcomes'),
           approverEmails: directory ? (ids) => directory.emailsOf(ids) : undefined,
           logger,
           clock,

@@ -1,10 +1,10 @@
-import type Keyv from 'keyv';
 import { type Logger, pino } from 'pino';
 import type { Announcement, ApprovalNotifier } from '../approvals/notifier.js';
 import type { ApprovalRecord } from '../approvals/types.js';
 import { type Clock, systemClock } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import { maskSecrets } from '../mask.js';
+import type { RecordStore, Versioned } from '../store/types.js';
 import {
   type DecisionAction,
   decisionUrl,
@@ -27,10 +27,11 @@ export interface EmailApprovalNotifierOptions {
   /** Key the links are signed with (`resolveLinkSecret`). */
   secret: string;
   /**
-   * Where sent outcome e-mails are noted (e.g. `store.keyv('email-outcomes')`), so that the gate
-   * calling `decided` again after a restart does not e-mail the outcome twice. Without it, it may.
+   * Where outcome e-mails are claimed before they are sent (e.g. `store.records('email-outcomes')`),
+   * so that `decided` called again — after a restart, or twice at once on two instances — e-mails
+   * the outcome once. Without it, it may e-mail it more than once.
    */
-  outcomes?: Keyv;
+  outcomes?: RecordStore<OutcomeClaim>;
   logger?: Logger;
   clock?: Clock;
   newNonce?: () => string;
@@ -39,7 +40,14 @@ export interface EmailApprovalNotifierOptions {
 }
 
 /** How long a sent outcome is remembered: well past any restart that could repeat it. */
-const OUTCOME_MEMORY_MS = 7 * 24 * 3600 * 1000;
+/** A claim older than this was left by a sender that died: another may send the e-mail. */
+const STALE_CLAIM_MS = 5 * 60_000;
+
+/** An outcome e-mail claimed (being sent) or sent. */
+export interface OutcomeClaim extends Versioned {
+  state: 'sending' | 'sent';
+  at: string;
+}
 
 /**
  * Asks approvers by e-mail, each with signed links of their own (so the decision names who made
@@ -51,7 +59,7 @@ export class EmailApprovalNotifier implements ApprovalNotifier {
   private readonly approverEmails: EmailApprovalNotifierOptions['approverEmails'];
   private readonly publicUrlSource: PublicUrl;
   private readonly secret: string;
-  private readonly outcomes: Keyv | undefined;
+  private readonly outcomes: RecordStore<OutcomeClaim> | undefined;
   private readonly logger: Logger;
   private readonly clock: Clock;
   private readonly newNonce: () => string;
@@ -112,11 +120,35 @@ export class EmailApprovalNotifier implements ApprovalNotifier {
   /** Sends a short outcome e-mail when the request had been e-mailed (nothing otherwise). */
   async decided(record: ApprovalRecord): Promise<void> {
     if (!record.emailedAt || record.status === 'pending') return;
-    if (await this.outcomes?.has(record.id)) return;
+    if (!(await this.claimOutcome(record.id))) return;
     const content = approvalOutcomeEmail(record, { publicUrl: this.publicUrl });
-    const result = await this.mailer.send({ to: this.to, ...content });
-    if (!result.ok) throw new Error(`could not e-mail the outcome of approval ${record.id}: ${result.error}`);
-    await this.outcomes?.set(record.id, new Date(this.clock.now()).toISOString(), OUTCOME_MEMORY_MS);
+    const result = await this.mailer.send({ to: this.to, ...content }).catch((error: unknown) => ({
+      ok: false as const,
+      error: error instanceof Error ? error.message : String(error),
+    }));
+    if (!result.ok) {
+      // Released, so the retry of whoever calls again can send it.
+      await this.outcomes?.delete(record.id);
+      throw new Error(`could not e-mail the outcome of approval ${record.id}: ${result.error}`);
+    }
+    await this.outcomes?.update(record.id, (claim) => ({ ...claim, state: 'sent' }));
+  }
+
+  /**
+   * Claims the outcome e-mail of `id` by insert-if-absent: true when this call is to send it. A
+   * claim still being sent elsewhere is an error (the caller retries later), unless it is so old
+   * that its sender must have died.
+   */
+  private async claimOutcome(id: string): Promise<boolean> {
+    if (!this.outcomes) return true;
+    const at = new Date(this.clock.now()).toISOString();
+    const { record, created } = await this.outcomes.insert({ id, version: 1, state: 'sending', at });
+    if (created) return true;
+    if (record.state === 'sent') return false;
+    if (this.clock.now() - Date.parse(record.at) < STALE_CLAIM_MS) {
+      throw new Error(`the outcome e-mail of approval ${id} is being sent elsewhere`);
+    }
+    return this.outcomes.replace({ ...record, at, version: record.version + 1 }, record.version);
   }
 
   private requestMail(record: ApprovalRecord, recipient: string): MailMessage {

@@ -159,12 +159,14 @@ describe('EmailApprovalNotifier.decided', () => {
     });
 
   it('tells the approvers the outcome of a request they were e-mailed about, once', async () => {
-    const email = notifier({ outcomes: new MemoryStore().keyv('email-outcomes') });
+    const email = notifier({ outcomes: new MemoryStore().records('email-outcomes') });
 
     await email.decided(decided());
     await email.decided(decided());
+    // Twice at once (two instances running the outcome): still one e-mail.
+    await Promise.allSettled([email.decided(decided({ id: 'other' })), email.decided(decided({ id: 'other' }))]);
 
-    expect(smtp.messages).toHaveLength(1);
+    expect(smtp.messages).toHaveLength(2);
     const mail = await smtp.waitFor();
     expect(mail.to).toEqual(['alice@example.com', 'bob@example.com']);
     expect(mail.subject).toBe('[Rejected] Launch <b>spring</b> campaign & "promo"');
