@@ -9,33 +9,27 @@ import { createRouter } from './alerts/routing.js';
 import type { AlertRecord } from './alerts/types.js';
 import { AuditLog } from './approvals/audit.js';
 import { CallbackSender, type CallbackSenderOptions } from './approvals/callbacks.js';
-import { FallbackNotifier } from './approvals/fallback-notifier.js';
 import { ApprovalGate } from './approvals/gate.js';
-import type { ApprovalNotifier } from './approvals/notifier.js';
-import type { MessageRef } from './approvals/types.js';
 import type { Clock } from './clock.js';
 import { type Config, describeConfig } from './config.js';
 import { EmailAlertPort } from './email/alert-port.js';
-import { EmailApprovalNotifier } from './email/approval-notifier.js';
 import { resolveLinkSecret } from './email/links.js';
 import { Mailer } from './email/mailer.js';
 import { decisionPages } from './http/decision-pages.js';
 import type { ListQueries } from './http/lists.js';
 import { createHttpApp, mountHttp } from './http/server.js';
 import { createLogger } from './logger.js';
-import { SlackAlertPort } from './slack/alert-port.js';
-import { createCheckClient, createSlackApp, type SlackRetryConfig, slackApiUrl } from './slack/app.js';
-import { SlackApproverDirectory } from './slack/approver-directory.js';
+import type { SlackRetryConfig } from './slack/app.js';
 import { singleTokenClients } from './slack/clients.js';
-import { type BotIdentity, SlackConnection, type SlackStatus } from './slack/connection.js';
+import type { SlackStatus } from './slack/connection.js';
 import { registerListeners } from './slack/listeners/index.js';
-import { SlackApprovalNotifier } from './slack/notifier.js';
 import { createSlackPlatform } from './slack/platform.js';
-import { SlackUserGroups } from './slack/user-groups.js';
 import { createStore } from './store/index.js';
 import type { Store, StoreOptions } from './store/types.js';
 import type { AgentRegistry, TaskService } from './tasks/index.js';
+import { approvalNotifier } from './wiring/notifier.js';
 import { createListQueries } from './wiring/queries.js';
+import { createSlackSurface } from './wiring/slack.js';
 import { createTasks } from './wiring/tasks.js';
 import { createWebSurface } from './wiring/web.js';
 
@@ -92,34 +86,16 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
       clock: deps.clock,
     }));
   const shutdown = new AbortController();
-  const slackMode = config.slack ? (config.slack.appToken ? 'socket' : 'http') : config.slackOAuth ? 'http' : 'off';
   const http = createHttpApp();
-  // Loaded only for many workspaces, so the one-workspace process and the CLI do not load it.
-  const oauth = config.slackOAuth
-    ? (await import('./slack/oauth/app.js')).createOAuthSlackApp(config.slackOAuth, {
-        store,
-        logger,
-        expressApp: http,
-        retryConfig: deps.slackRetryConfig,
-      })
-    : null;
-  const bot: BotIdentity = {};
-  const slack = config.slack
-    ? createSlackApp(config.slack, logger, http, deps.slackRetryConfig, bot)
-    : (oauth?.app ?? null);
-  const connection =
-    slack && config.slack
-      ? new SlackConnection({
-          client: createCheckClient(config.slack, logger),
-          logger,
-          identity: bot,
-          apiUrl: slackApiUrl(config.slack) ?? 'https://slack.com/api/',
-          connect: slackMode === 'socket' ? () => slack.start() : undefined,
-          clock: deps.clock,
-          ...deps.slackConnection,
-        })
-      : null;
-  const slackStatus = (): SlackStatus => connection?.status() ?? { state: 'off', detail: 'SLACK_BOT_TOKEN is not set' };
+  const surface = await createSlackSurface(config, {
+    store,
+    logger,
+    http,
+    clock: deps.clock,
+    retryConfig: deps.slackRetryConfig,
+    connectionOptions: deps.slackConnection,
+  });
+  const { mode: slackMode, oauth, slack, connection, status: slackStatus } = surface;
 
   const mailer = config.email
     ? (deps.mailer ?? new Mailer({ smtpUrl: config.email.smtpUrl, from: config.email.from }))
@@ -147,9 +123,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     logger,
     defaultApprovers: config.approvers,
     allowAnyApprover: config.allowAnyApprover,
-    directory: slack
-      ? new SlackUserGroups({ client: slack.client, cache: store.keyv('slack-user-groups'), logger })
-      : undefined,
+    directory: surface.directory,
     defaultChannel: config.channels.approvals,
     defaultTimeoutSeconds: config.approvalTimeoutSeconds,
     defaults: config.approvalLadder,
@@ -172,11 +146,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     // The shared limit keeps real time; with an injected clock the in-process pacer (which follows
     // that clock) paces alone.
     sharedPace: deps.clock ? undefined : store.rateLimit('slack-posts', { points: 1, durationMs: 1000 }),
-    slack: config.slack
-      ? new SlackAlertPort({ token: config.slack.botToken, slackApiUrl: slackApiUrl(config.slack) })
-      : oauth
-        ? new SlackAlertPort({ client: oauth.alertClient })
-        : undefined,
+    slack: surface.alertPort,
     email: mailer ? new EmailAlertPort({ mailer, publicUrl: currentPublicUrl }) : undefined,
     routing: createRouter({
       channels: config.channels,
@@ -226,17 +196,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     slack: slackMode,
     shutdown: shutdown.signal,
     slackStatus,
-    readiness: connection
-      ? [
-          {
-            name: 'slack',
-            check: async () => {
-              const { state, detail } = slackStatus();
-              return { ok: state === 'ok', detail: `${state}: ${detail}` };
-            },
-          },
-        ]
-      : [],
+    readiness: surface.readiness,
   });
   http.use(
     '/decisions',
@@ -325,41 +285,4 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
       await store.close();
     },
   };
-}
-
-/**
- * Slack when configured, e-mail when configured; with both, e-mail is the fallback for requests
- * Slack could not take.
- */
-function approvalNotifier(parts: {
-  config: Config;
-  slack: App | null;
-  mailer: Mailer | null;
-  linkSecret: string;
-  publicUrl: () => string;
-  store: Store;
-  logger: Logger;
-  clock?: Clock;
-  threadFor?: (taskId: string) => Promise<MessageRef | null>;
-}): ApprovalNotifier | undefined {
-  const { config, slack, mailer, linkSecret, publicUrl, store, logger, clock, threadFor } = parts;
-  const directory = slack ? new SlackApproverDirectory(slack.client, store.keyv('approver-emails'), logger) : null;
-  const viaSlack = slack
-    ? new SlackApprovalNotifier(slack.client, config.channels.approvals, logger, threadFor, directory ?? undefined)
-    : null;
-  const viaEmail =
-    mailer && config.email && config.email.approvalTo.length > 0
-      ? new EmailApprovalNotifier({
-          mailer,
-          to: config.email.approvalTo,
-          publicUrl,
-          secret: linkSecret,
-          outcomes: store.records('email-outcomes'),
-          approverEmails: directory ? (ids) => directory.emailsOf(ids) : undefined,
-          logger,
-          clock,
-        })
-      : null;
-  if (viaSlack && viaEmail) return new FallbackNotifier({ primary: viaSlack, fallback: viaEmail, logger });
-  return viaSlack ?? viaEmail ?? undefined;
 }
