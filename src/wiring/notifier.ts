@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { FallbackNotifier } from '../approvals/fallback-notifier.js';
 import type { ApprovalNotifier } from '../approvals/notifier.js';
 import type { MessageRef } from '../approvals/types.js';
-import type { Clock } from '../clock.js';
+import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config.js';
 import { EmailApprovalNotifier } from '../email/approval-notifier.js';
 import type { Mailer } from '../email/mailer.js';
@@ -29,7 +29,14 @@ export function approvalNotifier(parts: {
   const { config, slack, mailer, linkSecret, publicUrl, store, logger, clock, threadFor } = parts;
   const directory = slack ? new SlackApproverDirectory(slack.client, store.keyv('approver-emails'), logger) : null;
   const viaSlack = slack
-    ? new SlackApprovalNotifier(slack.client, config.channels.approvals, logger, threadFor, directory ?? undefined)
+    ? new SlackApprovalNotifier(
+        slack.client,
+        config.channels.approvals,
+        logger,
+        threadFor,
+        directory ?? undefined,
+        () => (clock ?? systemClock).now(),
+      )
     : null;
   const viaEmail =
     mailer && config.email && config.email.approvalTo.length > 0

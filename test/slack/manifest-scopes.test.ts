@@ -22,6 +22,8 @@ const SCOPES: Record<string, string[]> = {
   'functions.completeError': [],
   // Sign-in by e-mail link maps the address to its Slack user.
   'users.lookupByEmail': ['users:read.email'],
+  // A retried announcement looks for its earlier post by its metadata.
+  'conversations.history': ['channels:history', 'groups:history'],
 };
 /** Scopes that no method call shows: slash commands, and posting to public channels the bot was not invited to. */
 const WITHOUT_A_CALL = [

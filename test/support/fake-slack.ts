@@ -55,6 +55,8 @@ export class FakeSlack {
   private readonly handlers: { method: string; handler: ReplyHandler }[] = [];
   private readonly waiters = new Set<Waiter>();
   private isDown = false;
+  /** Messages posted, as conversations.history gives them back. */
+  private readonly history: Array<{ channel: string; ts: string; text: SlackJson; metadata: SlackJson }> = [];
   private messageSeq = 0;
   private viewSeq = 0;
   /** Function executions already completed: Slack refuses to complete one twice. */
@@ -162,6 +164,7 @@ export class FakeSlack {
   /** Forgets calls and overrides, brings the fake back up and restarts the ts/id sequence. */
   reset(): void {
     this.calls.length = 0;
+    this.history.length = 0;
     this.handlers.length = 0;
     this.refused = 0;
     this.userGroups.clear();
@@ -228,11 +231,25 @@ export class FakeSlack {
       case 'chat.postMessage': {
         const ts = this.nextTs();
         const message = { type: 'message', text: body.text, blocks: body.blocks, thread_ts: body.thread_ts, ts };
+        this.history.push({ channel: String(body.channel), ts, text: body.text, metadata: body.metadata });
         return { ok: true, channel: body.channel, ts, message: { ...message, user: BOT.user, bot_id: BOT.bot_id } };
       }
       case 'chat.update': {
         const message = { text: body.text, blocks: body.blocks, user: BOT.user, bot_id: BOT.bot_id };
         return { ok: true, channel: body.channel, ts: body.ts, text: body.text, message };
+      }
+      case 'conversations.history': {
+        // `oldest` is not applied: this fake's ts values are a sequence, not times.
+        const messages = this.history
+          .filter((m) => m.channel === String(body.channel))
+          .reverse()
+          .map(({ ts, text, metadata }) => ({
+            type: 'message',
+            ts,
+            text,
+            ...(body.include_all_metadata && metadata ? { metadata } : {}),
+          }));
+        return { ok: true, messages, has_more: false };
       }
       case 'chat.postEphemeral':
         return { ok: true, message_ts: this.nextTs() };
