@@ -144,8 +144,9 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     effects: store.effects,
     deliveryHorizonSeconds: config.alerts.deliveryHorizonSeconds,
     // The shared limit keeps real time; with an injected clock the in-process pacer (which follows
-    // that clock) paces alone.
-    sharedPace: deps.clock ? undefined : store.rateLimit('slack-posts', { points: 1, durationMs: 1000 }),
+    // that clock) paces alone. A fifth of a second of margin: the limit is taken when a post starts,
+    // and posts from two instances can take unequal times to reach Slack.
+    sharedPace: deps.clock ? undefined : store.rateLimit('slack-posts', { points: 1, durationMs: 1200 }),
     slack: surface.alertPort,
     email: mailer ? new EmailAlertPort({ mailer, publicUrl: currentPublicUrl }) : undefined,
     routing: createRouter({
