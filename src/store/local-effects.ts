@@ -21,8 +21,8 @@ export interface OutboxTable {
   complete(key: string, owner: string): Promise<void>;
   /** Releases the lease and sets the next run; `failed` counts an attempt and keeps the error. */
   reschedule(key: string, owner: string, runAt: number, error: string, failed: boolean): Promise<void>;
-  /** The earliest run time of the given kinds' effects (leased ones at their lease's end), if any. */
-  nextDue(kinds: string[]): Promise<number | null>;
+  /** The earliest run time after `now` of the given kinds' effects, if any. */
+  nextDue(kinds: string[], now: number): Promise<number | null>;
   owed(kind?: string): Promise<number>;
 }
 
@@ -56,6 +56,9 @@ export class LocalEffectQueue implements EffectQueue {
   private pollTimer: NodeJS.Timeout | undefined;
   private pumping: Promise<void> | null = null;
   private again = false;
+  /** Kinds that may have work due: one look per kind that changed, not per kind registered. */
+  private readonly dirty = new Set<string>();
+  private allDirty = true;
   private readonly inFlight = new Set<Promise<void>>();
 
   constructor(
@@ -117,11 +120,22 @@ export class LocalEffectQueue implements EffectQueue {
     const now = this.clock.now();
     const later = effects.map((effect) => effect.runAt ?? now).filter((at) => at > now);
     if (later.length > 0) this.arm(Math.min(...later));
-    queueMicrotask(() => this.wake());
+    const due = effects.filter((effect) => (effect.runAt ?? now) <= now).map((effect) => effect.kind);
+    if (due.length > 0) queueMicrotask(() => this.wake(due));
   }
 
-  /** Looks for due work now (after a local write recorded effects, or a timer fired). */
-  wake(): void {
+  /**
+   * Looks for due work (after a local write recorded effects, a handler finished, or a timer
+   * fired): of `kinds` only, or of every kind. Wakes during a look are merged into one more look.
+   */
+  wake(kinds?: string[]): void {
+    if (!this.running) return;
+    if (kinds) for (const kind of kinds) this.dirty.add(kind);
+    else this.allDirty = true;
+    this.look();
+  }
+
+  private look(): void {
     if (!this.running) return;
     if (this.pumping) {
       this.again = true;
@@ -133,22 +147,29 @@ export class LocalEffectQueue implements EffectQueue {
         this.pumping = null;
         if (this.again) {
           this.again = false;
-          this.wake();
+          this.look();
         }
       });
   }
 
   private async pump(): Promise<void> {
     const now = this.clock.now();
-    for (const [name, kind] of this.kinds) {
+    const full = this.allDirty;
+    const names = full ? [...this.kinds.keys()] : [...this.dirty].filter((name) => this.kinds.has(name));
+    this.allDirty = false;
+    this.dirty.clear();
+    for (const name of names) {
+      const kind = this.kinds.get(name) as Kind;
       const free = kind.concurrency - kind.running;
+      // A kind at its concurrency is looked at again when one of its handlers finishes.
       if (free <= 0) continue;
       const claimed = await this.table.claim(name, now, free, now + this.leaseMs, this.owner);
       for (const effect of claimed) this.run(kind, effect);
     }
-    const next = await this.table.nextDue([...this.kinds.keys()]);
-    // Work due now but not claimed waits for a handler to finish (which wakes the queue), not a busy timer.
-    if (next !== null && next > now) this.arm(next);
+    if (full) {
+      const next = await this.table.nextDue([...this.kinds.keys()], now);
+      if (next !== null) this.arm(next);
+    }
     this.poll();
   }
 
@@ -189,9 +210,9 @@ export class LocalEffectQueue implements EffectQueue {
         const later = error instanceof RetryLater;
         const delay = later ? error.delayMs : backoffMs(effect.attempts + 1, this.retry);
         const message = error instanceof Error ? error.message : String(error);
-        await this.table
-          .reschedule(effect.key, this.owner, this.clock.now() + delay, message.slice(0, 2000), !later)
-          .catch(this.onError);
+        const at = this.clock.now() + delay;
+        await this.table.reschedule(effect.key, this.owner, at, message.slice(0, 2000), !later).catch(this.onError);
+        this.arm(at);
       } finally {
         kind.running--;
       }
@@ -199,7 +220,7 @@ export class LocalEffectQueue implements EffectQueue {
     this.inFlight.add(done);
     void done.finally(() => {
       this.inFlight.delete(done);
-      this.wake();
+      this.wake([effect.kind]);
     });
   }
 }

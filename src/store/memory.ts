@@ -222,12 +222,11 @@ class MemoryOutbox implements OutboxTable {
     });
   }
 
-  async nextDue(kinds: string[]): Promise<number | null> {
+  async nextDue(kinds: string[], now: number): Promise<number | null> {
     let next: number | null = null;
     for (const row of this.rows.values()) {
-      if (!kinds.includes(row.kind)) continue;
-      const at = Math.max(row.runAt, row.leaseUntil);
-      if (next === null || at < next) next = at;
+      if (!kinds.includes(row.kind) || row.runAt <= now) continue;
+      if (next === null || row.runAt < next) next = row.runAt;
     }
     return next;
   }

@@ -68,12 +68,12 @@ export class SqliteOutbox implements OutboxTable {
     this.statements.reschedule.run(runAt, error, failed ? 1 : 0, key, owner);
   }
 
-  async nextDue(kinds: string[]): Promise<number | null> {
+  async nextDue(kinds: string[], now: number): Promise<number | null> {
     if (kinds.length === 0) return null;
     const marks = kinds.map(() => '?').join(', ');
     const row = this.db
-      .prepare(`SELECT min(max(run_at, lease_until)) AS at FROM outbox WHERE kind IN (${marks})`)
-      .get(...kinds) as { at: number | null };
+      .prepare(`SELECT min(run_at) AS at FROM outbox WHERE kind IN (${marks}) AND run_at > ?`)
+      .get(...kinds, now) as { at: number | null };
     return row.at;
   }
 
