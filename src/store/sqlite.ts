@@ -81,7 +81,9 @@ export class SqliteStore implements Store, SqliteHost {
     let collection = this.collections.get(checkNamespace(namespace));
     if (!collection) {
       const created = new SqliteRecordStore<T>(this, this.db, namespace, spec);
-      if (this.specChanged(namespace, spec)) created.reindexAll();
+      // Only a declared spec is compared: a caller that declares none (a raw reader) never drops
+      // the index rows another declared.
+      if (spec && this.specChanged(namespace, spec)) created.reindexAll();
       collection = created as unknown as SqliteRecordStore<Versioned>;
       this.collections.set(namespace, collection);
     } else if (spec) {

@@ -4,6 +4,7 @@ import { CheckpointStore, checkBudget, checkTaskId } from '../agents/checkpoints
 import type { MetricsStore } from '../agents/metrics.js';
 import { type AgentAlerts, silentAlerts, type TaskCheckpoint } from '../agents/types.js';
 import type { ApprovalGate } from '../approvals/gate.js';
+import { APPROVALS_NAMESPACE, approvalIndexes } from '../approvals/records.js';
 import type { ApprovalRecord, MessageRef } from '../approvals/types.js';
 import { type Clock, systemClock } from '../clock.js';
 import { ConflictError, NotFoundError } from '../errors.js';
@@ -71,7 +72,7 @@ export class TaskService {
     this.registry = registry;
     this.checkpoints = new CheckpointStore(store);
     this.records = new TaskRecords(store);
-    this.approvals = options.approvals ?? store.records<ApprovalRecord>('approvals');
+    this.approvals = options.approvals ?? store.records<ApprovalRecord>(APPROVALS_NAMESPACE, approvalIndexes);
     this.logger = logger.child({ component: 'tasks' });
     this.clock = clock;
     this.newId = options.newId ?? ((agent) => newTaskId(agent));
