@@ -103,7 +103,7 @@ async function ok(res: Response): Promise<void> {
 }
 
 /** Home render (event in → views.publish seen), GET /alerts and list pending on one seeded file. */
-async function readFigures(g: TestGatehouse, runs: number) {
+export async function readFigures(g: TestGatehouse, runs: number) {
   // A few pending requests, so each figure shows something.
   for (let i = 0; i < 5; i++) await ok(await g.api('/api/v1/approvals', { json: { title: `Pending ${i}` } }));
   const slack = g.slack;
@@ -120,44 +120,56 @@ async function readFigures(g: TestGatehouse, runs: number) {
   return { home, alerts, pending };
 }
 
-/** The figures of one history size. */
-export interface ScaleFigures {
-  decided: number;
-  seedMs: number;
-  home: number;
-  alerts: number;
-  pending: number;
-  /** Create p50 by number of Home viewers (only measured when asked). */
-  creates: Array<{ viewers: number; p50: number }>;
-}
+type Reads = Awaited<ReturnType<typeof readFigures>>;
 
-/** Seeds `decided` approvals (and alerts) into a fresh SQLite file and measures the read figures, then creates with viewers. */
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
+
+/**
+ * The read figures at two history sizes, measured in alternation (small, large, small, …) on two
+ * servers running side by side, so the load of a shared machine falls on both alike; the median
+ * of `rounds` p50s each. Then create p50 with `viewers` Home viewers on the large history.
+ */
 export async function measureScale(
-  decided: number,
-  options: { runs: number; viewers: number[]; creates: number },
-): Promise<ScaleFigures> {
+  sizes: { small: number; large: number },
+  options: { runs: number; rounds: number; viewers: number[]; creates: number },
+) {
   const dir = mkdtempSync(join(tmpdir(), 'gatehouse-scale-'));
-  const file = join(dir, 'scale.sqlite');
+  const files = { small: join(dir, 'small.sqlite'), large: join(dir, 'large.sqlite') };
   try {
-    const seedMs = await seedHistory(file, decided);
-    const g = await startGatehouse({ sqliteFile: file, env: ENV });
-    let reads: Awaited<ReturnType<typeof readFigures>>;
+    const seedMs = {
+      small: await seedHistory(files.small, sizes.small),
+      large: await seedHistory(files.large, sizes.large),
+    };
+    const servers = [
+      await startGatehouse({ sqliteFile: files.small, env: ENV }),
+      await startGatehouse({ sqliteFile: files.large, env: ENV }),
+    ] as const;
+    const rounds: Array<{ small: Reads; large: Reads }> = [];
     try {
-      reads = await readFigures(g, options.runs);
+      for (let round = 0; round < options.rounds; round++) {
+        rounds.push({
+          small: await readFigures(servers[0], options.runs),
+          large: await readFigures(servers[1], options.runs),
+        });
+      }
     } finally {
-      await g.stop();
+      await Promise.all(servers.map((g) => g.stop()));
     }
-    const creates: ScaleFigures['creates'] = [];
+    const pick = (size: 'small' | 'large'): Reads => ({
+      home: median(rounds.map((r) => r[size].home)),
+      alerts: median(rounds.map((r) => r[size].alerts)),
+      pending: median(rounds.map((r) => r[size].pending)),
+    });
+    const creates: Array<{ viewers: number; p50: number }> = [];
     for (const viewers of options.viewers) {
       const load = new LoadClient();
       try {
-        const run = await createWithViewers(load, viewers, options.creates, file);
-        creates.push({ viewers, p50: run.p50 });
+        creates.push({ viewers, p50: (await createWithViewers(load, viewers, options.creates, files.large)).p50 });
       } finally {
         load.close();
       }
     }
-    return { decided, seedMs, ...reads, creates };
+    return { seedMs, small: pick('small'), large: pick('large'), creates };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -170,13 +182,18 @@ export async function measureScale(
 export async function benchScale(check: (target: string, ok: boolean) => void): Promise<void> {
   const history = Number(process.env.BENCH_SCALE_HISTORY ?? 100_000);
   const runs = Number(process.env.BENCH_SCALE_RUNS ?? 30);
+  const rounds = Number(process.env.BENCH_SCALE_ROUNDS ?? 5);
   const creates = Number(process.env.BENCH_HOME_CREATES ?? 100);
   console.log(
-    `\n## History at scale: ${history} decided approvals (+ one alert group each) vs 1,000 (SQLite, seeded through the store port; p50 of ${runs})`,
+    `\n## History at scale: ${history} decided approvals (+ one alert group each) vs 1,000 (SQLite, seeded through the store port; median of ${rounds} alternating rounds, p50 of ${runs} each)`,
   );
-  const small = await measureScale(1000, { runs, viewers: [], creates });
-  const large = await measureScale(history, { runs, viewers: [0, 1, 500], creates });
-  console.log(`  seeding: ${(small.seedMs / 1000).toFixed(1)} s and ${(large.seedMs / 1000).toFixed(1)} s`);
+  const {
+    seedMs,
+    small,
+    large,
+    creates: byViewers,
+  } = await measureScale({ small: 1000, large: history }, { runs, rounds, viewers: [0, 1, 500], creates });
+  console.log(`  seeding: ${(seedMs.small / 1000).toFixed(1)} s and ${(seedMs.large / 1000).toFixed(1)} s`);
   for (const [label, key] of [
     ['App Home render', 'home'],
     ['GET /api/v1/alerts', 'alerts'],
@@ -188,8 +205,8 @@ export async function benchScale(check: (target: string, ok: boolean) => void): 
     );
     check(`${label} at ${history / 1000}k history within 1.5× of 1k`, ratio <= 1.5);
   }
-  const none = large.creates.find((c) => c.viewers === 0)?.p50 ?? Number.NaN;
-  for (const c of large.creates) {
+  const none = byViewers.find((c) => c.viewers === 0)?.p50 ?? Number.NaN;
+  for (const c of byViewers) {
     console.log(
       `  create p50 with ${String(c.viewers).padStart(3)} Home viewers at ${history / 1000}k: ${c.p50.toFixed(2)} ms  ratio to none ${(c.p50 / none).toFixed(2)}`,
     );

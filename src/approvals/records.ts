@@ -37,6 +37,8 @@ export const approvalIndexes: IndexSpec<ApprovalRecord> = {
     taskId: (r) => [r.taskId],
     approver: (r) => r.approvers,
     pendingApprover: (r) => (r.status === 'pending' ? r.approvers : []),
+    // Any approver that is not a person's id (Slack user ids start with U or W): a group, whose
+    // members the directory resolves when the tab is built.
     pendingOpen: (r) =>
       r.status === 'pending' && (r.approvers.length === 0 || r.approvers.some((a) => !/^[UW]/.test(a))) ? ['open'] : [],
     requestedBy: (r) => [r.requestedBy],
