@@ -8,7 +8,7 @@ import { gatehouseSubject } from './side-by-side.js';
 let eventSeq = 0;
 
 /** Opens `user`'s App Home tab: the Events API callback Slack sends, signed. */
-function openHome(url: string, user: string) {
+export function openHome(url: string, user: string) {
   const body = JSON.stringify({
     token: 'verification-token',
     team_id: 'T0TEST',
@@ -25,10 +25,10 @@ function openHome(url: string, user: string) {
 /**
  * Create latency (one request at a time, paced over three refresh intervals, from the load
  * process) with `viewers` people who have opened the App Home tab; every request concerns them
- * all (no approvers named: anyone may decide).
+ * all (no approvers named: anyone may decide). `sqliteFile`: a store with history to run on.
  */
-export async function createWithViewers(load: LoadClient, viewers: number, creates: number) {
-  const subject = await gatehouseSubject(load, { APPROVERS: '' });
+export async function createWithViewers(load: LoadClient, viewers: number, creates: number, sqliteFile?: string) {
+  const subject = await gatehouseSubject(load, { APPROVERS: '' }, sqliteFile);
   try {
     const before = await load.call('slackCalls', 'views.publish');
     for (let i = 0; i < viewers; i += 50) {

@@ -30,10 +30,17 @@ export interface Subject {
   stop(): Promise<void>;
 }
 
-/** Gatehouse as `npm start` runs it (SQLite, Bolt over HTTP), its Slack Web API faked in the load process. */
-export async function gatehouseSubject(load: LoadClient, env: Record<string, string> = {}): Promise<Subject> {
+/**
+ * Gatehouse as `npm start` runs it (SQLite, Bolt over HTTP), its Slack Web API faked in the load
+ * process; on `sqliteFile` when given (kept after), else a fresh file.
+ */
+export async function gatehouseSubject(
+  load: LoadClient,
+  env: Record<string, string> = {},
+  sqliteFile?: string,
+): Promise<Subject> {
   const slackUrl = await load.call('slack');
-  const g = await startGatehouse({ env: { APPROVERS: 'U0ALICE', SLACK_API_URL: slackUrl, ...env } });
+  const g = await startGatehouse({ sqliteFile, env: { APPROVERS: 'U0ALICE', SLACK_API_URL: slackUrl, ...env } });
   // Its own fake Slack, started by the helper, stays idle: Slack calls go to the load process.
   return { target: { url: g.url, token: API_TOKEN, signingSecret: SIGNING_SECRET }, stop: () => g.stop() };
 }

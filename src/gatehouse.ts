@@ -159,6 +159,7 @@ export async function createGatehouse(config: Config, deps: GatehouseDeps = {}):
     clock: deps.clock,
     logger,
     dedupWindowSeconds: config.alerts.dedupWindowSeconds,
+    digest: { historyUrl: () => `${currentPublicUrl()}/api/v1/alerts` },
     costWarningPercent: config.alerts.costWarningPercent,
     emailFallbackSeconds: config.alerts.emailFallbackSeconds,
   });

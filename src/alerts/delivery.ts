@@ -10,6 +10,7 @@ import {
   trailingFailures,
   withDelivery,
 } from './attempts.js';
+import { createStormDigests, digestKey, type StormDigests } from './digest.js';
 import type { AlertGroups } from './groups.js';
 import { ChannelPacer, type PaceOutcome } from './pacing.js';
 import { type AlertEmailPort, type AlertSlackPort, RateLimitedError, UnreachableError } from './ports.js';
@@ -34,6 +35,8 @@ export interface DelivererOptions {
   fallbackMs: number;
   /** Posts per channel shared with every other instance (one per `slackIntervalMs`), when clustered. */
   sharedPace?: RateLimit;
+  /** Storm digests (on when the Slack port can post them): where the history is, and the timing. */
+  digest?: { historyUrl?: () => string; windowMs?: number; updateIntervalMs?: number };
 }
 
 interface SlackItem {
@@ -42,6 +45,8 @@ interface SlackItem {
   id: string;
   target: string;
   threadTs?: string;
+  /** The channel's storm digest rather than one group. */
+  digest?: true;
 }
 
 /** First wait after Slack could not be reached; doubled after each failure, up to the cap. */
@@ -59,6 +64,7 @@ export class Deliverer {
   private readonly fallbackTimers = new Map<string, TimerHandle>();
   private readonly holds = new Map<string, TimerHandle>();
   private readonly mailing = new Set<string>();
+  private readonly digests: StormDigests | null;
   private stopped = false;
 
   constructor(private readonly options: DelivererOptions) {
@@ -67,7 +73,7 @@ export class Deliverer {
       clock,
       work,
       intervalMs: options.slackIntervalMs,
-      run: (item) => this.post(item),
+      run: (item) => (item.digest ? this.postDigest(item) : this.post(item)),
       onError: (error, item) =>
         logger.error({ err: error, alertId: item.id, target: item.target }, 'alert post failed; will retry'),
     });
@@ -83,6 +89,28 @@ export class Deliverer {
           giveUpMs: options.fallbackMs,
         })
       : null;
+    this.digests = createStormDigests(slack, {
+      groups,
+      clock,
+      logger,
+      work,
+      capacity: Math.max(1, Math.floor(60_000 / options.slackIntervalMs)),
+      enqueueDigest: (channel) => {
+        const key = digestKey(channel);
+        this.pacer.enqueue({ key, channel, id: key, target: `slack:${channel}`, digest: true }, true);
+      },
+      cancelPost: (key) => this.pacer.cancel(key),
+      ...options.digest,
+    });
+  }
+
+  /** A new group was stored (its delivery runs later, as an effect): a storm digest may take it now. */
+  arrived(record: AlertRecord): void {
+    if (this.stopped || !this.digests || isHeld(record, this.options.clock.now())) return;
+    for (const delivery of record.deliveries) {
+      const slack = delivery.status === 'pending' ? slackTarget(delivery.target) : null;
+      if (slack) this.digests.absorb(record, delivery.target, slack.channel);
+    }
   }
 
   /** Starts (or resumes) every pending delivery of `record`; a held record waits for its release. */
@@ -102,6 +130,7 @@ export class Deliverer {
         continue;
       }
       const key = `${record.id}|${delivery.target}`;
+      if (this.digests?.absorb(record, delivery.target, slack.channel)) continue;
       this.pacer.enqueue({ key, id: record.id, target: delivery.target, ...slack });
       const first = firstFailure(delivery);
       if (first !== null && first + this.options.fallbackMs > clock.now()) {
@@ -113,7 +142,9 @@ export class Deliverer {
 
   /** A storm occurrence was counted: posted messages get their counter updated (coalesced). */
   occurred(record: AlertRecord): void {
-    if (!this.stopped) this.updates?.request(record);
+    if (this.stopped) return;
+    this.updates?.request(record);
+    this.digests?.occurred(record);
   }
 
   /** Delivers again after `stop()` (a new instance starts ready). */
@@ -128,6 +159,7 @@ export class Deliverer {
     this.stopped = true;
     this.pacer.stop();
     this.updates?.stop();
+    this.digests?.stop();
     for (const timer of [...this.fallbackTimers.values(), ...this.holds.values()]) {
       this.options.clock.clearTimeout(timer);
     }
@@ -154,7 +186,10 @@ export class Deliverer {
     const { groups, clock, slack } = this.options;
     const record = await groups.get(item.id);
     const delivery = record?.deliveries.find((d) => d.target === item.target);
-    if (!record || delivery?.status !== 'pending' || isHeld(record, clock.now())) return { type: 'skip' };
+    if (!record || delivery?.status !== 'pending' || isHeld(record, clock.now())) {
+      this.digests?.settled(item.channel, item.key);
+      return { type: 'skip' };
+    }
     if (!slack) {
       await this.fallBack(item, 'failed', attempt(clock.now(), 'Slack is off'));
       return { type: 'skip' };
@@ -179,9 +214,17 @@ export class Deliverer {
       })),
     );
     this.disarmFallback(item.key);
+    this.digests?.settled(item.channel, item.key);
     this.updates?.posted(item.id, item.target);
     this.updates?.request(written);
     return { type: 'done' };
+  }
+
+  /** Posts a channel's digest at the channel's pace (shared with the other instances). */
+  private async postDigest(item: SlackItem): Promise<PaceOutcome> {
+    const wait = (await this.options.sharedPace?.take(`slack:${item.channel}`)) ?? 0;
+    if (wait > 0) return { type: 'pause', ms: wait };
+    return (await this.digests?.post(item.channel)) ?? { type: 'skip' };
   }
 
   private async postFailed(item: SlackItem, delivery: Delivery, error: unknown): Promise<PaceOutcome> {
@@ -216,6 +259,8 @@ export class Deliverer {
     const { groups, email, logger } = this.options;
     this.disarmFallback(item.key);
     this.pacer.cancel(item.key);
+    const channel = slackTarget(item.target)?.channel;
+    if (channel) this.digests?.settled(channel, item.key);
     let changed = false;
     const written = await groups.write(item.id, (current) => {
       const delivery = current.deliveries.find((d) => d.target === item.target);

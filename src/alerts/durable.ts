@@ -43,7 +43,9 @@ export function registerAlertDelivery(parts: {
       // Another round for every channel that failed: Slack and e-mail alike.
       record = await groups.write(id, (current) => ({
         ...current,
-        deliveries: current.deliveries.map((d) => (d.status === 'sent' ? d : { ...d, status: 'pending' as const })),
+        deliveries: current.deliveries.map((d) =>
+          d.status === 'sent' || d.status === 'digest' ? d : { ...d, status: 'pending' as const },
+        ),
       }));
     }
     const outcome = await untilSettled(groups, deliverer, record, SETTLE_WAIT_MS);
@@ -65,7 +67,7 @@ function settled(record: AlertRecord): boolean {
 }
 
 function delivered(record: AlertRecord): boolean {
-  return record.deliveries.length === 0 || record.deliveries.some((d) => d.status === 'sent');
+  return record.deliveries.length === 0 || record.deliveries.some((d) => d.status === 'sent' || d.status === 'digest');
 }
 
 /** Dispatches the group and resolves with it once no delivery is pending (or undefined after `waitMs`). */

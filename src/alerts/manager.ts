@@ -3,7 +3,7 @@ import { type Logger, pino } from 'pino';
 import { parseOrThrow } from '../approvals/schema.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { EffectQueue, RateLimit, RecordStore } from '../store/types.js';
-import { Deliverer } from './delivery.js';
+import { Deliverer, type DelivererOptions } from './delivery.js';
 import { deliveryEffect, registerAlertDelivery } from './durable.js';
 import { AlertGroups, stateOf } from './groups.js';
 import type { AlertEmailPort, AlertSlackPort, TaskThreadLookup } from './ports.js';
@@ -53,6 +53,8 @@ export interface AlertManagerOptions {
   updateIntervalMs?: number;
   /** Least time between any two counter updates, all messages together (default 1.2 s: 50 a minute). */
   updateSpacingMs?: number;
+  /** Storm digests (see `StormDigests`): the history they link to, and their timing. */
+  digest?: DelivererOptions['digest'];
 }
 
 /** What `send` did: the stored group, whether it joined an existing one, and where it goes. */
@@ -101,6 +103,7 @@ export class AlertManager {
     slackIntervalMs = 1000,
     updateIntervalMs = 10_000,
     updateSpacingMs = 1_200,
+    digest,
   }: AlertManagerOptions) {
     this.routing = routing;
     this.slack = slack;
@@ -124,6 +127,7 @@ export class AlertManager {
       updateSpacingMs,
       fallbackMs: emailFallbackSeconds * 1000,
       sharedPace,
+      digest,
     });
     this.durable = effects !== undefined;
     if (effects) {
@@ -158,7 +162,9 @@ export class AlertManager {
         { alertId: record.id, kind: record.kind, severity: record.severity, taskId: record.taskId },
         'alert raised',
       );
-      if (!this.durable) this.deliverer.dispatch(record);
+      // Effects dispatch it later: a storm digest still learns of it now.
+      if (this.durable) this.deliverer.arrived(record);
+      else this.deliverer.dispatch(record);
     } else {
       this.deliverer.occurred(record);
     }

@@ -1,5 +1,5 @@
 import type { MessageRef } from '../approvals/types.js';
-import type { AlertRecord, DeliveryAttempt } from './types.js';
+import type { AlertRecord, DeliveryAttempt, Severity } from './types.js';
 
 /** Slack refused for now: too many requests. Wait `retryAfterMs` before the next post to that channel. */
 export class RateLimitedError extends Error {
@@ -27,6 +27,26 @@ export interface AlertSlackPort {
   post(channel: string, alert: AlertRecord, options?: { threadTs?: string }): Promise<MessageRef>;
   /** Rewrites a posted alert in place (storm counter). */
   update(message: MessageRef, alert: AlertRecord): Promise<void>;
+  /** Posts a channel's storm digest (without it, storms post every group one by one). */
+  postDigest?(channel: string, digest: DigestView): Promise<MessageRef>;
+  /** Rewrites a posted storm digest in place. */
+  updateDigest?(message: MessageRef, digest: DigestView): Promise<void>;
+}
+
+/** What a storm digest shows (`digestText` renders it). */
+export interface DigestView {
+  channel: string;
+  /** Distinct alert groups it stands for. */
+  groups: number;
+  /** Occurrences they counted. */
+  occurrences: number;
+  /** Since the storm started, rounded up. */
+  minutes: number;
+  /** Every group is a failure. */
+  failing: boolean;
+  /** The groups with the highest counts. */
+  top: Array<{ title: string; count: number; severity: Severity }>;
+  historyUrl?: string;
 }
 
 /** How alerts reach e-mail. Retries transient SMTP failures itself and never throws for delivery failures. */

@@ -44,8 +44,9 @@ export interface Delivery {
    * `email:team` / `email:owner` / `email:route` (a routing file's own list) / `email:fallback`.
    */
   target: string;
-  status: 'pending' | 'sent' | 'failed' | 'fallback';
-  /** The Slack message, once posted; storms update it in place. */
+  /** `digest`: a storm digest stands for it (`message` is the digest's). */
+  status: 'pending' | 'sent' | 'failed' | 'fallback' | 'digest';
+  /** The Slack message, once posted (or the storm digest's); storms update it in place. */
   message?: MessageRef;
   /** How many occurrences the delivered message or e-mail shows. */
   deliveredCount?: number;

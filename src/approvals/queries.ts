@@ -1,6 +1,8 @@
 import { type Clock, systemClock } from '../clock.js';
+import { mergedPage } from '../indexed-list.js';
 import { decodeCursor, encodeCursor, type Page, percentile, utcDay, utcDays } from '../query-kit.js';
-import type { RecordStore } from '../store/types.js';
+import { ALL, type RecordStore } from '../store/types.js';
+import { involvedIn, listingKey } from './records.js';
 import type { ApprovalRecord, ApprovalStatus } from './types.js';
 
 export type { Page } from '../query-kit.js';
@@ -59,17 +61,18 @@ const newestFirst = (a: ApprovalRecord, b: ApprovalRecord) =>
 const after = (record: ApprovalRecord, position: { at: string; id: string }) =>
   record.createdAt < position.at || (record.createdAt === position.at && record.id < position.id);
 
-function matches(record: ApprovalRecord, filter: ApprovalFilter): boolean {
+/**
+ * The free-text filter (and approver and task together, which no single index key serves) scan
+ * at most this many of the newest requests the index selects: a search of recent history, never
+ * of all of it.
+ */
+export const SCAN_WINDOW = 1000;
+/** Decision times of a summary come from at most this many of the newest requests of its window. */
+export const SUMMARY_SAMPLE = 1000;
+
+function residualMatches(record: ApprovalRecord, filter: ApprovalFilter): boolean {
   if (filter.taskId !== undefined && record.taskId !== filter.taskId) return false;
-  if (filter.since !== undefined && Date.parse(record.createdAt) < Date.parse(filter.since)) return false;
-  if (filter.approver !== undefined) {
-    const who = filter.approver;
-    const involved =
-      record.approvers.includes(who) ||
-      (record.votes ?? []).some((vote) => vote.voter === who) ||
-      record.decision?.decidedBy === who;
-    if (!involved) return false;
-  }
+  if (filter.approver !== undefined && !involvedIn(record).includes(filter.approver)) return false;
   if (filter.q !== undefined && filter.q !== '') {
     const needle = filter.q.toLowerCase();
     const haystack = [
@@ -86,74 +89,92 @@ function matches(record: ApprovalRecord, filter: ApprovalFilter): boolean {
 }
 
 /**
- * ApprovalQueries over today's RecordStore: one `findBy('status', …)` per asked status, then
- * filtered and sorted in memory. Fine for a team's history; the indexed store replaces it.
+ * ApprovalQueries on the store's indexes (`approvalIndexes`): a list is one `listing` query per
+ * asked status (one for all of them), limited to the page and merged; a summary counts per day
+ * with `count` and reads a bounded sample for decision times. Nothing grows with the history.
  */
-export class RecordStoreApprovalQueries implements ApprovalQueries {
+export class IndexedApprovalQueries implements ApprovalQueries {
   constructor(
-    private readonly store: Pick<RecordStore<ApprovalRecord>, 'findBy'>,
+    private readonly store: Pick<RecordStore<ApprovalRecord>, 'query' | 'count'>,
     private readonly clock: Clock = systemClock,
   ) {}
 
   async list(filter: ApprovalFilter): Promise<Page<ApprovalRecord>> {
+    const statuses = [...new Set(filter.status ?? APPROVAL_STATUSES)];
+    const keyStatuses = statuses.length === APPROVAL_STATUSES.length ? ['*'] : statuses;
+    const from = filter.since === undefined ? undefined : new Date(filter.since).toISOString();
+    // One key serves an approver or a task; the other (when both are asked) is checked per record.
+    const keyFilter = filter.approver !== undefined ? { approver: filter.approver } : { taskId: filter.taskId };
+    const sources = keyStatuses.map((status) => ({
+      key: status,
+      page: (afterCursor: string | undefined, limit: number) =>
+        this.store.query({
+          index: 'listing',
+          value: listingKey(keyFilter, status),
+          order: 'desc',
+          from,
+          after: afterCursor,
+          limit,
+        }),
+    }));
+    const scans = (filter.q !== undefined && filter.q !== '') || (filter.approver && filter.taskId);
+    if (!scans) return mergedPage(sources, newestFirst, filter.limit, filter.cursor);
     const position = filter.cursor === undefined ? undefined : decodeCursor(filter.cursor);
-    const found = await this.byStatus(filter.status ?? APPROVAL_STATUSES);
-    const sorted = found
-      .filter((record) => matches(record, filter) && (!position || after(record, position)))
-      .sort(newestFirst);
-    const items = sorted.slice(0, filter.limit);
+    const window = await mergedPage(sources, newestFirst, SCAN_WINDOW);
+    const found = window.items.filter(
+      (record) => residualMatches(record, filter) && (!position || after(record, position)),
+    );
+    const items = found.slice(0, filter.limit);
     const last = items.at(-1);
     return {
       items,
-      nextCursor: sorted.length > filter.limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
+      nextCursor: found.length > filter.limit && last ? encodeCursor({ at: last.createdAt, id: last.id }) : null,
     };
   }
 
   async summary({ days }: { days: number }): Promise<ApprovalSummary> {
     const now = this.clock.now();
     const window = utcDays(now, days);
-    const start = Date.parse(`${window[0]}T00:00:00.000Z`);
-    const all = await this.byStatus(APPROVAL_STATUSES);
-    const rows = new Map(
-      window.map((day) => [
-        day,
-        { day, requested: 0, approved: 0, rejected: 0, timeout: 0, cancelled: 0, seconds: [] as number[] },
-      ]),
-    );
+    const start = new Date(`${window[0]}T00:00:00.000Z`).toISOString();
+    const decided = APPROVAL_STATUSES.filter((status) => status !== 'pending') as Exclude<ApprovalStatus, 'pending'>[];
+    const [pending, rows, sample] = await Promise.all([
+      this.store.count('status', 'pending'),
+      Promise.all(
+        window.map(async (day) => {
+          const [requested, ...byStatus] = await Promise.all([
+            this.store.count('day', `c|${day}`),
+            ...decided.map((status) => this.store.count('day', `d|${day}|${status}`)),
+          ]);
+          const row = { day, requested: requested ?? 0, approved: 0, rejected: 0, timeout: 0, cancelled: 0 };
+          decided.forEach((status, i) => {
+            row[status] = byStatus[i] ?? 0;
+          });
+          return row;
+        }),
+      ),
+      this.store.query({ index: ALL, order: 'desc', from: start, limit: SUMMARY_SAMPLE }),
+    ]);
+    const seconds = new Map<string, number[]>(window.map((day) => [day, []]));
     const decisionSeconds: number[] = [];
-    for (const record of all) {
-      const created = Date.parse(record.createdAt);
-      if (created >= start) {
-        const row = rows.get(utcDay(created));
-        if (row) row.requested += 1;
-      }
+    for (const record of sample.items) {
       const decision = record.decision;
-      if (!decision || record.status === 'pending') continue;
-      const decided = Date.parse(decision.decidedAt);
-      if (decided < start) continue;
-      const row = rows.get(utcDay(decided));
-      if (!row) continue;
-      row[record.status] += 1;
-      if (decision.via !== 'system') {
-        const seconds = Math.max(0, (decided - created) / 1000);
-        row.seconds.push(seconds);
-        decisionSeconds.push(seconds);
-      }
+      if (!decision || record.status === 'pending' || decision.via === 'system') continue;
+      const decidedAt = Date.parse(decision.decidedAt);
+      const perDay = seconds.get(utcDay(decidedAt));
+      if (!perDay || decidedAt < Date.parse(start)) continue;
+      const value = Math.max(0, (decidedAt - Date.parse(record.createdAt)) / 1000);
+      perDay.push(value);
+      decisionSeconds.push(value);
     }
     return {
-      pending: all.filter((record) => record.status === 'pending').length,
-      days: [...rows.values()].map(({ seconds, ...row }) => ({ ...row, avgDecisionSeconds: mean(seconds) })),
+      pending,
+      days: rows.map((row) => ({ ...row, avgDecisionSeconds: mean(seconds.get(row.day) ?? []) })),
       decisionSeconds: {
         avg: mean(decisionSeconds),
         p95: percentile(decisionSeconds, 95),
         count: decisionSeconds.length,
       },
     };
-  }
-
-  private async byStatus(statuses: readonly ApprovalStatus[]): Promise<ApprovalRecord[]> {
-    const lists = await Promise.all([...new Set(statuses)].map((status) => this.store.findBy('status', status)));
-    return lists.flat();
   }
 }
 

@@ -1,5 +1,6 @@
 import { webApi } from '@slack/bolt';
-import { type AlertSlackPort, RateLimitedError, UnreachableError } from '../alerts/ports.js';
+import { digestText } from '../alerts/digest.js';
+import { type AlertSlackPort, type DigestView, RateLimitedError, UnreachableError } from '../alerts/ports.js';
 import type { AlertRecord } from '../alerts/types.js';
 import type { MessageRef } from '../approvals/types.js';
 import { alertMessage } from './blocks/index.js';
@@ -94,6 +95,25 @@ export class SlackAlertPort implements AlertSlackPort {
     return { channel: posted.channel ?? channel, ts: posted.ts };
   }
 
+  async postDigest(channel: string, digest: DigestView): Promise<MessageRef> {
+    let posted: webApi.ChatPostMessageResponse;
+    try {
+      posted = await this.#client.chat.postMessage({ channel, ...digestMessage(digest), unfurl_links: false });
+    } catch (error) {
+      throw toPortError('chat.postMessage', error);
+    }
+    if (!posted.ts) throw new Error('chat.postMessage answered without a message ts');
+    return { channel: posted.channel ?? channel, ts: posted.ts };
+  }
+
+  async updateDigest(message: MessageRef, digest: DigestView): Promise<void> {
+    try {
+      await this.#client.chat.update({ channel: message.channel, ts: message.ts, ...digestMessage(digest) });
+    } catch (error) {
+      throw toPortError('chat.update', error);
+    }
+  }
+
   async update(message: MessageRef, alert: AlertRecord): Promise<void> {
     const rendered = alertMessage(alert, { now: this.#now() });
     try {
@@ -108,6 +128,12 @@ export class SlackAlertPort implements AlertSlackPort {
       throw toPortError('chat.update', error);
     }
   }
+}
+
+/** A storm digest as one Slack message: its text as a single mrkdwn section (the text is masked and trimmed already). */
+function digestMessage(digest: DigestView) {
+  const text = digestText(digest).slice(0, 2900);
+  return { text: text.split('\n', 1)[0] ?? text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
 /** Maps what the WebClient throws onto the port's contract, by the SDK's error codes. */

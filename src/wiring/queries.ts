@@ -1,6 +1,7 @@
 import type { AlertManager } from '../alerts/manager.js';
 import { HistoryAlertQueries } from '../alerts/queries.js';
-import { RecordStoreApprovalQueries } from '../approvals/queries.js';
+import { IndexedApprovalQueries } from '../approvals/queries.js';
+import { APPROVALS_NAMESPACE, approvalIndexes } from '../approvals/records.js';
 import type { ApprovalRecord } from '../approvals/types.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { ListQueries } from '../http/lists.js';
@@ -17,7 +18,10 @@ export function createListQueries(parts: {
 }): ListQueries {
   const clock = parts.clock ?? systemClock;
   return {
-    approvals: new RecordStoreApprovalQueries(parts.store.records<ApprovalRecord>('approvals'), clock),
+    approvals: new IndexedApprovalQueries(
+      parts.store.records<ApprovalRecord>(APPROVALS_NAMESPACE, approvalIndexes),
+      clock,
+    ),
     tasks: new ServiceTaskQueries(parts.tasks, clock),
     alerts: new HistoryAlertQueries(parts.alerts, clock),
   };

@@ -5,6 +5,7 @@ import { MetricsStore } from '../agents/metrics.js';
 import { RuleMonitor } from '../agents/rules.js';
 import type { AlertManager } from '../alerts/manager.js';
 import type { ApprovalGate } from '../approvals/gate.js';
+import { pendingFor } from '../approvals/pending-for.js';
 import type { ApprovalRecord, MessageRef } from '../approvals/types.js';
 import { type Clock, systemClock } from '../clock.js';
 import type { Config } from '../config.js';
@@ -93,7 +94,7 @@ export function createTasks(parts: {
       gate,
       logger,
       clock,
-      pendingApprovals: () => approvals.findBy('status', 'pending'),
+      pendingApprovals: (viewers) => pendingFor(approvals, viewers),
       mayDecide: (approval, user) => gate.mayDecide(approval, user),
       alertHistory: (options) => alerts.history(options),
     });

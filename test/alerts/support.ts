@@ -1,6 +1,6 @@
 import { alertIndexes } from '../../src/alerts/groups.js';
 import { AlertManager, type AlertManagerOptions } from '../../src/alerts/manager.js';
-import type { AlertEmailPort, AlertSlackPort } from '../../src/alerts/ports.js';
+import type { AlertEmailPort, AlertSlackPort, DigestView } from '../../src/alerts/ports.js';
 import type { RoutesFile } from '../../src/alerts/routes-file.js';
 import { createRouter } from '../../src/alerts/routing.js';
 import type { AlertRecord, DeliveryAttempt } from '../../src/alerts/types.js';
@@ -46,6 +46,20 @@ export class RecordingSlack implements AlertSlackPort {
     const error = this.failUpdate();
     if (error) throw error;
     this.updates.push({ message, alert, at: this.clock.now() });
+  }
+
+  digests: Array<{ channel: string; digest: DigestView; at: number; ref: MessageRef }> = [];
+  digestUpdates: Array<{ message: MessageRef; digest: DigestView; at: number }> = [];
+
+  async postDigest(channel: string, digest: DigestView): Promise<MessageRef> {
+    this.tries.push({ channel, at: this.clock.now() });
+    const ref = { channel, ts: `1700000001.${String(this.digests.length + 1).padStart(6, '0')}` };
+    this.digests.push({ channel, digest, at: this.clock.now(), ref });
+    return ref;
+  }
+
+  async updateDigest(message: MessageRef, digest: DigestView): Promise<void> {
+    this.digestUpdates.push({ message, digest, at: this.clock.now() });
   }
 }
 

@@ -4,7 +4,8 @@ import express from 'express';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HistoryAlertQueries } from '../../src/alerts/queries.js';
-import { RecordStoreApprovalQueries } from '../../src/approvals/queries.js';
+import { IndexedApprovalQueries } from '../../src/approvals/queries.js';
+import { APPROVALS_NAMESPACE, approvalIndexes } from '../../src/approvals/records.js';
 import { presentApproval } from '../../src/http/approvals.js';
 import { errorHandler } from '../../src/http/errors.js';
 import { listRoutes } from '../../src/http/lists.js';
@@ -27,7 +28,7 @@ beforeEach(async () => {
   app.use(express.json({ type: () => true }));
   // The list of tasks (GET /tasks) is served by the list routes, as in the server.
   const queries = {
-    approvals: new RecordStoreApprovalQueries(store.records('approvals')),
+    approvals: new IndexedApprovalQueries(store.records(APPROVALS_NAMESPACE, approvalIndexes)),
     tasks: new ServiceTaskQueries(tasks),
     alerts: new HistoryAlertQueries({ history: async () => [] }),
   };

@@ -5,7 +5,7 @@ import { AlertManager } from '../../src/alerts/manager.js';
 import { createRouter } from '../../src/alerts/routing.js';
 import type { AlertRecord } from '../../src/alerts/types.js';
 import type { ApprovalGate } from '../../src/approvals/gate.js';
-import type { ApprovalRecord } from '../../src/approvals/types.js';
+import { pendingFor } from '../../src/approvals/pending-for.js';
 import { HomeLimits, homeView } from '../../src/slack/blocks/home.js';
 import { ActionId } from '../../src/slack/blocks/ids.js';
 import { register as approveAction } from '../../src/slack/listeners/actions/approve.js';
@@ -36,10 +36,9 @@ beforeAll(async () => {
     store: store.records<AlertRecord>('alerts', alertIndexes),
     routing: createRouter({ channels: {} }),
   });
-  const approvals = store.records<ApprovalRecord>('approvals');
   stopRefresh = registerTaskEvents(bolt.app, {
     tasks,
-    pendingApprovals: () => approvals.findBy('status', 'pending'),
+    pendingApprovals: (viewers) => pendingFor(gate.records, viewers),
     alertHistory: (options) => alerts.history(options),
     gate,
     logger,

@@ -10,8 +10,11 @@ import { homeView, homeViewDigest } from '../../blocks/home.js';
 /** What the Home tab is built from. */
 export interface HomeDeps {
   tasks: Pick<TaskService, 'list' | 'stats'>;
-  /** Every pending approval (e.g. `() => approvals.findBy('status', 'pending')`). */
-  pendingApprovals(): Promise<ApprovalRecord[]>;
+  /**
+   * Pending approvals these viewers may decide (at least: each is checked with `mayDecide`), read
+   * once per round for the round's viewers; keep it limited (`pendingFor` in src/approvals).
+   */
+  pendingApprovals(viewers: readonly string[]): Promise<ApprovalRecord[]>;
   /** Stored alerts, newest first (the AlertManager's `history`). */
   alertHistory(options: { since: Date; limit: number }): Promise<AlertRecord[]>;
   logger: Logger;
@@ -94,7 +97,7 @@ export class HomePublisher {
     this.viewers.set(user, previous ?? { digest: undefined, at: Number.NEGATIVE_INFINITY });
     if (this.viewers.size > MAX_VIEWERS) this.forget(this.viewers.keys().next().value ?? '');
     this.stale.delete(user);
-    await this.send(client, user, await this.load(), true);
+    await this.send(client, user, await this.load([user]), true);
   }
 
   /** Marks the tabs of viewers who may decide `approval` (it was requested or decided) for a refresh. */
@@ -137,7 +140,7 @@ export class HomePublisher {
     }
     this.lastRound = now;
     for (const user of due) this.stale.delete(user);
-    this.refreshing = this.load()
+    this.refreshing = this.load(due)
       .then((sources) => Promise.all(due.map((user) => this.send(client, user, sources, false))))
       .then(
         () => {},
@@ -174,10 +177,10 @@ export class HomePublisher {
     if (published) published.digest = digest;
   }
 
-  private async load(): Promise<HomeSources> {
+  private async load(viewers: readonly string[]): Promise<HomeSources> {
     const now = new Date(this.clock.now());
     const [pending, tasks, alerts, stats] = await Promise.all([
-      this.deps.pendingApprovals(),
+      this.deps.pendingApprovals(viewers),
       this.deps.tasks.list({ limit: 200 }),
       this.deps.alertHistory({ since: new Date(now.getTime() - DAY_MS), limit: 100 }),
       this.deps.tasks.stats(),
