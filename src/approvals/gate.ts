@@ -151,7 +151,13 @@ export class ApprovalGate {
     const input = parseOrThrow(approvalRequestSchema, withJsonSchema(request));
     const now = this.clock.now();
     const candidate = buildRecord(input, this.defaults, now, input.id ?? this.newId());
-    const grant = await this.grants.match(candidate, (grantor) => this.mayDecide(candidate, grantor));
+    // Through a grant its grantor decides the new request: they must be allowed to, self-approval rule included.
+    const self = (grantor: string) =>
+      candidate.quorum?.allowSelfApproval === false && grantor === candidate.requestedBy;
+    const grant = await this.grants.match(
+      candidate,
+      async (grantor) => !self(grantor) && this.mayDecide(candidate, grantor),
+    );
     const stored = grant ? approvedByGrant(candidate, grant, new Date(now).toISOString()) : candidate;
     const owed = grant ? grantApprovedEffects(stored) : requestedEffects(stored);
     const { record, created } = await this.records.insert(stored, owed);

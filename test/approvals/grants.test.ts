@@ -83,6 +83,15 @@ describe('grants in the gate', () => {
     });
   });
 
+  it('never lets a grant approve a request its grantor asked for when that one forbids self-approval', async () => {
+    const { gate } = setup();
+    const own = { requestedBy: 'U0ALICE' };
+    await gate.submit(tool('s-1', own));
+    await gate.decide('s-1', { decision: 'approve', decidedBy: 'U0ALICE', via: 'api', grant: 'run' });
+    expect((await gate.submit(tool('s-2', { ...own, allowSelfApproval: false }))).record.status).toBe('pending');
+    expect((await gate.submit(tool('s-3', own))).record.decision).toMatchObject({ via: 'grant', grantId: 'grant-s-1' });
+  });
+
   it('approved by a grant, a request owes no announcement but its outcome, audit entries and callback', async () => {
     const { store, gate, announced } = setup();
     await store.effects.stop();
