@@ -56,6 +56,7 @@ export {
 } from './approvals/callback-signature.js';
 export { CallbackSender } from './approvals/callbacks.js';
 export { ApprovalGate, type ApprovalGateOptions, SYSTEM_ACTOR } from './approvals/gate.js';
+export { type GrantRecord, type GrantStatus, Grants } from './approvals/grants.js';
 export { type ApprovalNotifier, silentNotifier } from './approvals/notifier.js';
 export { toResponse } from './approvals/response.js';
 export { approvalRequestSchema } from './approvals/schema.js';
@@ -67,6 +68,7 @@ export type {
   Decision,
   DecisionInput,
   DecisionVia,
+  GrantDuration,
   JsonValue,
   MessageRef,
 } from './approvals/types.js';

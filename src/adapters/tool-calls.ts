@@ -57,6 +57,8 @@ export function toolCallRequest(
       ? { type: 'object', properties: { input: schema }, required: ['input'] }
       : (schema as JsonValue),
     requestedBy: options.requestedBy ?? adapter,
+    // Grants cover one tool: "approve for this run" answers this tool's later calls in the task.
+    actionKey: call.tool,
     ...(options.taskId ? { taskId: options.taskId } : {}),
     ...(options.approvers ? { approvers: options.approvers } : {}),
     ...(options.channel ? { channel: options.channel } : {}),

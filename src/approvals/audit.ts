@@ -76,8 +76,10 @@ export function summarize(input: AuditInput): Record<string, unknown> {
     return { ...input.data, title, requestedBy, taskId, approvers, expiresAt, ...recordHash };
   }
   if (input.type === 'decided' && record?.decision) {
-    const { via, feedback, modifications } = record.decision;
-    return { status: record.status, via, feedback, modifications, ...recordHash };
+    const { via, feedback, modifications, granted, grantId } = record.decision;
+    // Which grant approved it, or which grant this approval made: either is part of the trail.
+    const grant = { ...(granted ? { granted } : {}), ...(grantId ? { grantId } : {}) };
+    return { status: record.status, via, feedback, modifications, ...grant, ...recordHash };
   }
   return { ...input.data, ...recordHash };
 }

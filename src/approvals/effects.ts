@@ -48,21 +48,29 @@ const byId = (kind: string, key: string, id: string, extra: Record<string, unkno
 
 /** What a new request owes: its announcement, its audit entry and its ladder steps. */
 export function requestedEffects(record: ApprovalRecord): Effect[] {
-  return [
-    byId(EFFECT.announce, `announce:${record.id}`, record.id),
-    auditEffect(
-      {
-        type: 'requested',
-        approvalId: record.id,
-        actor: record.requestedBy,
-        data: { contentHash: record.contentHash },
-        record,
-        at: record.createdAt,
-      },
-      record.version,
-    ),
-    ...ladderEffects(record),
-  ];
+  return [byId(EFFECT.announce, `announce:${record.id}`, record.id), requestedAudit(record), ...ladderEffects(record)];
+}
+
+/**
+ * What a request approved at once by a grant owes: its `requested` and `decided` entries, the
+ * outcome and the callback. No announcement: nobody is asked, and not asking is the grant's point.
+ */
+export function grantApprovedEffects(record: ApprovalRecord): Effect[] {
+  return [requestedAudit(record), ...decidedEffects(record, record.decision?.decidedAt ?? record.createdAt)];
+}
+
+function requestedAudit(record: ApprovalRecord): Effect {
+  return auditEffect(
+    {
+      type: 'requested',
+      approvalId: record.id,
+      actor: record.requestedBy,
+      data: { contentHash: record.contentHash },
+      record,
+      at: record.createdAt,
+    },
+    record.version,
+  );
 }
 
 /** One effect per ladder step the record will reach (reminder, escalation, deadline), at its time. */

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { type Logger, pino } from 'pino';
 import { type Clock, systemClock } from '../clock.js';
-import { AlreadyDecidedError, NotAllowedError, NotFoundError, StaleRequestError } from '../errors.js';
+import { AlreadyDecidedError, NotAllowedError, NotFoundError, StaleRequestError, ValidationError } from '../errors.js';
 import type { Effect, RecordStore, Store } from '../store/types.js';
 import { type ApproverDirectory, type EligibilityRules, eligibility } from './directory.js';
-import { decidedEffects, requestedEffects, voteEffects } from './effects.js';
+import { decidedEffects, grantApprovedEffects, requestedEffects, voteEffects } from './effects.js';
 import { type ApprovalEventListener, type ApprovalEventType, EventHub } from './events.js';
+import { approvedByGrant, GRANT_EFFECT, Grants, grantEffect, withGrant } from './grants.js';
 import { type ApprovalNotifier, silentNotifier } from './notifier.js';
 import { type ApprovalDefaults, buildRecord, contentDifferences, DEFAULTS } from './record.js';
 import { APPROVALS_NAMESPACE, approvalIndexes } from './records.js';
@@ -56,6 +57,8 @@ export const SYSTEM_ACTOR = 'gatehouse';
  */
 export class ApprovalGate {
   readonly records: RecordStore<ApprovalRecord>;
+  /** Standing approvals ("approve for this run / for 1 hour"): listed, matched at submit, revoked. */
+  readonly grants: Grants;
   private readonly store: Store;
   private readonly clock: Clock;
   private readonly logger: Logger;
@@ -82,6 +85,7 @@ export class ApprovalGate {
     this.rules = { allowAnyApprover, directory };
     this.store = store;
     this.records = store.records<ApprovalRecord>(APPROVALS_NAMESPACE, approvalIndexes);
+    this.grants = new Grants(store, clock);
     this.clock = clock;
     this.logger = logger;
     this.newId = newId;
@@ -109,6 +113,11 @@ export class ApprovalGate {
       conclude: (id, status, input) => this.conclude(id, status, input),
       report: (type, record, actor, data) => this.report(type, record, actor, data),
     });
+    // The grant an approving decision made, if the process died before writing it inline.
+    store.effects.handle(GRANT_EFFECT, async (effect) => {
+      const record = await this.records.get(String(effect.payload.approvalId));
+      if (record) await this.grants.materialize(record);
+    });
   }
 
   /**
@@ -134,12 +143,24 @@ export class ApprovalGate {
   /**
    * Stores a request unless one with its id exists, in the same write as what it owes (its
    * announcement, audit entry and ladder steps). The same id with different content is a
-   * StaleRequestError: an old decision never covers a new ask.
+   * StaleRequestError: an old decision never covers a new ask. A request an active grant covers
+   * (same action key, task and requester, a grantor still allowed to decide it) is stored approved
+   * `via: "grant"`, and nobody is asked.
    */
   async submit(request: ApprovalRequest): Promise<{ record: ApprovalRecord; created: boolean }> {
     const input = parseOrThrow(approvalRequestSchema, withJsonSchema(request));
-    const candidate = buildRecord(input, this.defaults, this.clock.now(), input.id ?? this.newId());
-    const { record, created } = await this.records.insert(candidate, requestedEffects(candidate));
+    const now = this.clock.now();
+    const candidate = buildRecord(input, this.defaults, now, input.id ?? this.newId());
+    // Through a grant its grantor decides the new request: they must be allowed to, self-approval rule included.
+    const self = (grantor: string) =>
+      candidate.quorum?.allowSelfApproval === false && grantor === candidate.requestedBy;
+    const grant = await this.grants.match(
+      candidate,
+      async (grantor) => !self(grantor) && this.mayDecide(candidate, grantor),
+    );
+    const stored = grant ? approvedByGrant(candidate, grant, new Date(now).toISOString()) : candidate;
+    const owed = grant ? grantApprovedEffects(stored) : requestedEffects(stored);
+    const { record, created } = await this.records.insert(stored, owed);
     if (!created) {
       const differences = contentDifferences(record, candidate);
       if (differences.length > 0) throw new StaleRequestError(record, differences);
@@ -147,6 +168,7 @@ export class ApprovalGate {
     }
     this.logger.info({ approvalId: record.id, taskId: record.taskId }, 'approval requested');
     this.report('requested', record, record.requestedBy, { contentHash: record.contentHash });
+    if (record.status !== 'pending') this.finished(record);
     return { record, created };
   }
 
@@ -205,6 +227,9 @@ export class ApprovalGate {
    * winning record) when someone else decided first.
    */
   async decide(id: string, input: DecisionInput): Promise<ApprovalRecord> {
+    if (input.grant !== undefined && input.decision !== 'approve') {
+      throw new ValidationError([{ field: 'grant', message: 'only an approval can grant' }]);
+    }
     if (input.enforceApprovers) {
       const current = await this.get(id);
       // A decided request answers with its decision below, whoever clicked.
@@ -215,11 +240,21 @@ export class ApprovalGate {
     const next = await this.records.update(id, (record) => {
       if (record.status !== 'pending')
         throw new AlreadyDecidedError(`approval ${id} was already ${record.status}`, record);
-      const voted = { ...castVote(record, input, at), version: record.version + 1 };
+      const voted = {
+        ...withGrant(castVote(record, input, at), input.grant, Date.parse(at)),
+        version: record.version + 1,
+      };
       const effects: Effect[] =
         voted.status === 'pending' ? voteEffects(voted, at, input.decidedBy, voteData) : decidedEffects(voted, at);
+      if (voted.decision?.granted) effects.push(grantEffect(voted));
       return { record: voted, effects };
     });
+    if (next.decision?.granted) {
+      // Written now so the next request finds it; the effect above writes it if this process dies first.
+      await this.grants.materialize(next).catch((error: unknown) => {
+        this.logger.warn({ err: error, approvalId: id }, 'grant not written yet; its effect will write it');
+      });
+    }
     if (next.status !== 'pending') {
       this.finished(next);
       return next;

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
 import { canonicalHash, canonicalJson } from '../canonical-json.js';
+import { offeredGrants } from './grants.js';
 import type { approvalRequestSchema } from './schema.js';
 import type { ApprovalRecord, JsonValue, Ladder, OnTimeout, Quorum } from './types.js';
 
@@ -78,6 +79,8 @@ export function buildRecord(input: ValidRequest, defaults: ApprovalDefaults, now
     escalatedAt: null,
     escalationMessage: null,
     modificationsSchema: (input.modificationsSchema ?? null) as JsonValue | null,
+    actionKey: input.actionKey ?? null,
+    grantOptions: offeredGrants(input),
     version: 1,
   };
   return { ...record, contentHash: contentHash(record) };

@@ -85,6 +85,12 @@ export const approvalRequestSchema = z.strictObject({
     })
     .optional(),
   onTimeout: z.enum(['timeout', 'approve', 'keep-waiting']).optional(),
+  actionKey: z.string().trim().min(1, 'must not be empty').max(200).optional(),
+  grantOptions: z
+    .array(z.enum(['run', '1h'], 'expected "run" or "1h"'))
+    .max(2)
+    .refine((options) => new Set(options).size === options.length, 'must not repeat an option')
+    .optional(),
   modificationsSchema: z
     .json()
     .superRefine((schema, ctx) => {

@@ -4,8 +4,21 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 /** Where an approval stands. `pending` moves to exactly one of the others, once. */
 export type ApprovalStatus = 'pending' | 'approved' | 'rejected' | 'timeout' | 'cancelled';
 
-/** The surface a decision came from; `system` is Gatehouse itself (a deadline). */
-export type DecisionVia = 'slack' | 'email' | 'web' | 'api' | 'system';
+/**
+ * The surface a decision came from; `system` is Gatehouse itself (a deadline), `grant` a standing
+ * approval an approver gave earlier (`Decision.grantId` names it).
+ */
+export type DecisionVia = 'slack' | 'email' | 'web' | 'api' | 'system' | 'grant';
+
+/** How long a grant lasts: the rest of the run (same task or session), or one hour. */
+export type GrantDuration = 'run' | '1h';
+
+/** The grant an approving decision made. */
+export interface GrantMade {
+  id: string;
+  duration: GrantDuration;
+  expiresAt: string;
+}
 
 /** The outcome of an approval, as stored. */
 export interface Decision {
@@ -18,6 +31,10 @@ export interface Decision {
   original?: JsonValue | null;
   /** True when the approver changed something. */
   edited?: boolean;
+  /** The grant this decision made ("approve for this run / for 1 hour"). */
+  granted?: GrantMade;
+  /** On a decision `via: "grant"`: the grant that approved the request. */
+  grantId?: string;
 }
 
 /** Where the Slack message of an approval lives, so it can be updated in place. */
@@ -89,6 +106,10 @@ export interface ApprovalRecord {
   modificationsSchema?: JsonValue | null;
   /** The message posted to the escalation channel, updated with the outcome too. */
   escalationMessage?: MessageRef | null;
+  /** What the request does (a tool name…): grants cover one action key, task and requester. */
+  actionKey?: string | null;
+  /** The grants an approver may give when approving (empty: none). */
+  grantOptions?: GrantDuration[];
   /** Bumped by every stored change; what the atomic transition compares. */
   version: number;
 }
@@ -129,6 +150,14 @@ export interface ApprovalRequest {
    * TypeScript). A flat object schema is shown as a form; anything else as JSON.
    */
   modificationsSchema?: JsonValue | { _zod: unknown };
+  /** What the request does (e.g. the tool name): the action a grant covers. */
+  actionKey?: string;
+  /**
+   * Grants an approver may give besides a plain approval: `run` (later requests of this task) and
+   * `1h` (for an hour). Default: both when `actionKey` and `requestedBy` are set (`1h` only without
+   * `taskId`); `[]` offers none.
+   */
+  grantOptions?: GrantDuration[];
 }
 
 /** What `requireApproval` resolves to. */
@@ -156,6 +185,8 @@ export interface DecisionInput {
   modifications?: JsonValue | null;
   /** When true, `decidedBy` must be one of the request's approvers (Slack, e-mail, web). */
   enforceApprovers?: boolean;
+  /** Approve and grant: later matching requests are approved at once (one the request offers). */
+  grant?: GrantDuration;
 }
 
 /** True once an approval has left `pending`. */

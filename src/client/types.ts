@@ -20,6 +20,8 @@ export interface DecisionInput {
   decidedBy: string;
   feedback?: string | null;
   modifications?: JsonValue | null;
+  /** Approve and grant later requests of the same action key, task and requester: `run` or `1h`. */
+  grant?: 'run' | '1h';
 }
 
 /** `POST /api/v1/approvals/:id/cancel`. */

@@ -14,6 +14,8 @@ export const decisionSchema = z.strictObject({
   decidedBy: z.string().trim().min(1, 'must name who decides').max(200),
   feedback: z.string().max(10_000).nullish(),
   modifications: z.json().nullish(),
+  /** Approve and grant later matching requests: `run` or `1h`, one the request offers. */
+  grant: z.enum(['run', '1h']).optional(),
 });
 
 export const cancelSchema = z.strictObject({

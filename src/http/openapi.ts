@@ -5,6 +5,7 @@ import { approvalIdSchema, approvalRequestSchema } from '../approvals/schema.js'
 import type { ApprovalRecord } from '../approvals/types.js';
 import { historySchema } from './alerts.js';
 import { cancelSchema, decisionSchema, MAX_WAIT_SECONDS, waitSchema } from './approvals.js';
+import { grantIdSchema, grantListSchema, grantRevokeSchema, grantSchema } from './grants.js';
 import { approvalListSchema, summaryQuerySchema, taskListQuerySchema } from './lists.js';
 import { taskCancelSchema, taskIdSchema, taskStartSchema } from './tasks.js';
 
@@ -19,7 +20,8 @@ export const JSON_SCHEMA_OPTIONS = { target: 'draft-2020-12', io: 'input' } as c
 
 const time = z.string().meta({ format: 'date-time' });
 const text = z.string().nullable();
-const via = z.enum(['slack', 'email', 'web', 'api', 'system']);
+const via = z.enum(['slack', 'email', 'web', 'api', 'system', 'grant']);
+const grantDuration = z.enum(['run', '1h']);
 const messageRef = z.object({ channel: z.string(), ts: z.string() });
 const verdict = { feedback: text, modifications: z.json().nullable() };
 const decision = z.object({
@@ -29,6 +31,8 @@ const decision = z.object({
   ...verdict,
   original: z.json().nullish(),
   edited: z.boolean().optional(),
+  granted: z.object({ id: z.string(), duration: grantDuration, expiresAt: time }).optional(),
+  grantId: z.string().optional().meta({ description: 'On a decision via "grant": the grant that approved it' }),
 });
 const vote = z.object({ voter: z.string(), vote: z.enum(['approve', 'reject']), at: time, via, ...verdict });
 const ladder = z.object({
@@ -66,6 +70,8 @@ export const approvalSchema = z.object({
   escalatedAt: time.nullish(),
   modificationsSchema: z.json().nullish(),
   escalationMessage: messageRef.nullish(),
+  actionKey: text.optional(),
+  grantOptions: z.array(grantDuration).optional(),
 }) satisfies z.ZodType<Omit<ApprovalRecord, 'version'>>;
 
 /** The body of every error answer; a 409 about an approval also carries it as `approval`. */
@@ -259,6 +265,25 @@ export function openApiDocument(): Json {
           409: answer('The chain breaks: where and why', object),
           ...errors(401),
         }),
+      },
+      '/api/v1/grants': {
+        get: op(
+          'listGrants',
+          'Standing approvals ("approve for this run / for 1 hour"), newest first, filtered by requester, task, action key and status (active, expired, revoked; comma-separated)',
+          { 200: answer('Grants', listOf('grants', c.add('Grant', grantSchema))), ...errors(400, 401) },
+          { parameters: c.parameters('query', grantListSchema) },
+        ),
+      },
+      '/api/v1/grants/{id}/revoke': {
+        post: op(
+          'revokeGrant',
+          'Revoke a grant: it approves nothing from now on; the revocation is audited on the approval that made it',
+          { 200: answer('The revoked grant', ref('Grant')), ...errors(400, 401, 404, 409, 413) },
+          {
+            parameters: c.parameters('path', z.object({ id: grantIdSchema })),
+            ...body(c.add('GrantRevoke', grantRevokeSchema), false),
+          },
+        ),
       },
       '/api/v1/alerts': {
         post: op(

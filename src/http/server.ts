@@ -13,6 +13,7 @@ import { auditRoutes } from './audit.js';
 import { requireToken } from './auth.js';
 import { errorHandler } from './errors.js';
 import { approvalEventRoutes } from './events.js';
+import { grantRoutes } from './grants.js';
 import { type ReadinessCheck, readinessHandler } from './health.js';
 import { type ListQueries, listRoutes } from './lists.js';
 import { createMetrics } from './metrics.js';
@@ -100,6 +101,7 @@ export function mountHttp(
   const watchers = new ApprovalWatchers(gate, shutdown);
   api.use(approvalRoutes(gate, shutdown, watchers));
   api.use(approvalEventRoutes(gate, { shutdown, watchers }));
+  api.use(grantRoutes(gate));
   api.use(auditRoutes(audit, { deliveries: (id) => callbacks.deliveries(id) }));
   api.use(alertRoutes(alerts));
   api.use(taskRoutes(tasks));

@@ -12,6 +12,7 @@ import type { ApprovalRecord, DecisionInput } from '../approvals/types.js';
 import { NotFoundError, ValidationError } from '../errors.js';
 import type { ListQueries } from '../http/lists.js';
 import { dashboardRoutes } from './dashboard.js';
+import { grantPages, type WebGrants } from './grants.js';
 import { historyRoutes } from './history.js';
 import { html } from './html.js';
 import { inboxRoutes } from './inbox.js';
@@ -29,6 +30,7 @@ export interface WebAppOptions {
     get(id: string): Promise<ApprovalRecord>;
     decide(id: string, input: DecisionInput): Promise<ApprovalRecord>;
     onEvent(listener: ApprovalEventListener): () => void;
+    grants: WebGrants;
   };
   queries: ListQueries;
   audit: { forApproval(id: string): Promise<AuditEntry[]>; verify(): Promise<AuditVerification> };
@@ -98,6 +100,7 @@ export function webApp(options: WebAppOptions): Router {
   router.use(historyRoutes({ gate, approvals: queries.approvals, audit, deliveries, now }));
   router.use(dashboardRoutes(queries));
   router.use(taskPages({ tasks, queries: queries.tasks, agents }));
+  router.use(grantPages(gate.grants));
   router.use((req, res) => sendMessage(res, 404, 'Not found', `There is no page at ${req.path}.`, req.path));
   router.use(errorPage(logger));
   return router;

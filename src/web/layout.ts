@@ -8,6 +8,7 @@ const NAV = [
   { href: '/history', label: 'History' },
   { href: '/dashboard', label: 'Dashboard' },
   { href: '/tasks', label: 'Tasks' },
+  { href: '/grants', label: 'Grants' },
 ] as const;
 
 /**

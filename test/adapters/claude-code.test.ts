@@ -77,6 +77,8 @@ describe('the approval a tool call asks for', () => {
       context: { command: 'ls' },
       modificationsSchema: editableSchema({ command: 'ls' }),
       requestedBy: 'claude-code',
+      actionKey: 'Bash',
+      taskId: 'abc123',
       approvers: ['U0BOB'],
       channel: 'C0OPS',
       timeoutSeconds: 900,

@@ -45,6 +45,15 @@ describe('GatehouseClient against a running Gatehouse', () => {
     expect(await client.get(id)).toMatchObject({ id, status: 'pending' });
   });
 
+  it('decides with a grant, and the next request of the same scope comes back approved via it', async () => {
+    const scope = { actionKey: 'deploy', taskId: 'client-run', requestedBy: 'ci-bot' };
+    const first = await client.create({ id: nextId(), title: 'Deploy', ...scope });
+    expect(first.grantOptions).toEqual(['run', '1h']);
+    await client.decide(first.id, { decision: 'approve', decidedBy: 'U0ALICE', grant: 'run' });
+    const next = await client.create({ id: nextId(), title: 'Deploy again', ...scope });
+    expect(next).toMatchObject({ status: 'approved', decision: { via: 'grant', grantId: `grant-${first.id}` } });
+  });
+
   it('wait long-polls until the decision, and returns it still pending when its own time is over', async () => {
     const id = nextId();
     await client.create({ id, title: 'Send newsletter' });

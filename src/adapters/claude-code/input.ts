@@ -91,6 +91,9 @@ export function approvalRequestOf(input: HookInput, options: HookRequestOptions 
     context: input.tool_input,
     modificationsSchema: editableSchema(input.tool_input),
     requestedBy: options.requestedBy ?? 'claude-code',
+    // The scope of a grant: "approve Bash for the rest of this session" covers this session only.
+    actionKey: input.tool_name,
+    taskId: input.session_id,
     ...(options.approvers ? { approvers: options.approvers } : {}),
     ...(options.channel ? { channel: options.channel } : {}),
     ...(options.approvalTimeoutSeconds ? { timeoutSeconds: options.approvalTimeoutSeconds } : {}),

@@ -162,6 +162,7 @@ const VIA_WORD: Record<DecisionVia, string> = {
   web: 'on the web',
   api: 'through the API',
   system: 'by Gatehouse',
+  grant: 'by a standing grant',
 };
 
 /** One sentence saying how an approval ended: who, where, when, and the reason if any. */

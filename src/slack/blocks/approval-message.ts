@@ -1,6 +1,6 @@
 import type { types } from '@slack/bolt';
 import { changedFields } from '../../approvals/modifications.js';
-import type { ApprovalRecord, ApprovalStatus, Decision } from '../../approvals/types.js';
+import type { ApprovalRecord, ApprovalStatus, Decision, GrantDuration } from '../../approvals/types.js';
 import { tally } from '../../approvals/voting.js';
 import { contextFieldSections, inlineCode } from './context-fields.js';
 import { ActionId, BlockId } from './ids.js';
@@ -49,7 +49,7 @@ export function approvalRequestMessage(
     ...fields.blocks,
     metaBlock(record, `${deadline}${remaining}`),
     ...votesBlock(record),
-    actionsBlock(record.id, BlockId.Actions, record.title),
+    actionsBlock(record.id, BlockId.Actions, record.title, record.grantOptions),
   ];
   return {
     text: `Approval needed: ${mrkdwnText(record.title, BlockKitLimits.headerText)}`,
@@ -132,7 +132,18 @@ const STATUS_WORD: Record<ApprovalStatus, string> = {
   cancelled: 'Cancelled',
 };
 
-const VIA_WORD: Partial<Record<Decision['via'], string>> = { email: 'e-mail', web: 'the web', api: 'the API' };
+const VIA_WORD: Partial<Record<Decision['via'], string>> = {
+  email: 'e-mail',
+  web: 'the web',
+  api: 'the API',
+  grant: 'a standing grant',
+};
+
+/** The grant buttons' labels, and how an outcome line names the grant. */
+const GRANT_BUTTON: Record<GrantDuration, { actionId: string; label: string; outcome: string }> = {
+  run: { actionId: ActionId.ApproveForRun, label: 'Approve for this run', outcome: 'for the rest of this run' },
+  '1h': { actionId: ActionId.ApproveForHour, label: 'Approve for 1 hour', outcome: 'for 1 hour' },
+};
 
 function headerBlock(title: string): KnownBlock {
   // plain_text is not parsed by Slack (no mentions, no links), so the title only needs cutting.
@@ -165,10 +176,16 @@ function metaBlock(record: ApprovalRecord, deadline: string | null): KnownBlock 
 const ACCESSIBILITY_LABEL_MAX = 75;
 
 /**
- * The Approve / Reject / Approve-with-changes buttons of an approval, carrying its id. Each has an
+ * The Approve / Reject / Approve-with-changes buttons of an approval, carrying its id, then the
+ * grant buttons the request offers ("Approve for this run", "Approve for 1 hour"). Each has an
  * `accessibility_label` naming the request, as a screen reader reads a button out of its message.
  */
-export function actionsBlock(approvalId: string, blockId: string = BlockId.Actions, title?: string): KnownBlock {
+export function actionsBlock(
+  approvalId: string,
+  blockId: string = BlockId.Actions,
+  title?: string,
+  grants: readonly GrantDuration[] = [],
+): KnownBlock {
   const value = truncate(approvalId, BlockKitLimits.buttonValue);
   const what = title?.replace(/\s+/g, ' ').trim() ? `: ${title.replace(/\s+/g, ' ').trim()}` : ' this request';
   const button = (actionId: string, label: string, style?: Button['style']): Button => ({
@@ -186,6 +203,7 @@ export function actionsBlock(approvalId: string, blockId: string = BlockId.Actio
       button(ActionId.Approve, 'Approve', 'primary'),
       button(ActionId.Reject, 'Reject', 'danger'),
       button(ActionId.ApproveWithChanges, 'Approve with changes'),
+      ...grants.map((duration) => button(GRANT_BUTTON[duration].actionId, GRANT_BUTTON[duration].label)),
     ],
   };
 }
@@ -207,6 +225,7 @@ function outcomeLine(record: ApprovalRecord): string {
     `${icon} ${verb} by ${userRef(decision.decidedBy)}${via ? ` via ${via}` : ''}`,
     slackDate(decision.decidedAt, '{time}'),
   ];
+  if (decision.granted) parts.push(`and ${GRANT_BUTTON[decision.granted.duration].outcome}`);
   const feedback = decision.feedback?.trim();
   if (feedback) parts.push(`“${mrkdwnText(feedback, MAX_QUOTE)}”`);
   return parts.join(' · ');

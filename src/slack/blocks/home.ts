@@ -76,7 +76,10 @@ function approvalBlocks(approvals: readonly ApprovalRecord[]): KnownBlock[] {
       `decide by ${slackDate(approval.expiresAt, '{date_short_pretty} {time}')}`,
     ];
     lines.push(meta.filter((part) => part !== null).join(' · '));
-    blocks.push(section(lines.join('\n')), actionsBlock(approval.id, `${HOME_APPROVAL_BLOCK}${index}`, approval.title));
+    blocks.push(
+      section(lines.join('\n')),
+      actionsBlock(approval.id, `${HOME_APPROVAL_BLOCK}${index}`, approval.title, approval.grantOptions),
+    );
   });
   return [...blocks, ...more(approvals.length - HomeLimits.approvals, 'approval')];
 }

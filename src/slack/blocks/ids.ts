@@ -5,6 +5,10 @@ export const ActionId = {
   Approve: 'gatehouse_approve',
   Reject: 'gatehouse_reject',
   ApproveWithChanges: 'gatehouse_approve_changes',
+  /** Approve, and approve later requests of the same action, task and requester for the rest of the run. */
+  ApproveForRun: 'gatehouse_approve_run',
+  /** Approve, and approve later requests of the same action, task and requester for an hour. */
+  ApproveForHour: 'gatehouse_approve_1h',
 } as const;
 
 /** `callback_id`s of the decision modals. */

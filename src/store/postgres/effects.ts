@@ -202,9 +202,12 @@ export class PgBossEffectQueue implements EffectQueue {
           await this.boss.createQueue(kind, { name: kind, policy: 'standard' });
         },
         {
-          // Two instances creating queues at once deadlock inside pg-boss's DDL; the one PostgreSQL aborted tries again.
-          retries: 5,
+          // Two instances creating queues at once deadlock inside pg-boss's DDL; the one PostgreSQL aborted tries again,
+          // after a random pause so that instances booting together fall out of step.
+          retries: 10,
           minTimeout: 20,
+          maxTimeout: 1000,
+          randomize: true,
           shouldRetry: ({ error }) => isDeadlock(error),
         },
       );

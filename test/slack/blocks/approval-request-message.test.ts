@@ -56,6 +56,8 @@ describe('approvalRequestMessage', () => {
       Approve: 'gatehouse_approve',
       Reject: 'gatehouse_reject',
       ApproveWithChanges: 'gatehouse_approve_changes',
+      ApproveForRun: 'gatehouse_approve_run',
+      ApproveForHour: 'gatehouse_approve_1h',
     });
   });
 
