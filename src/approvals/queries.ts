@@ -158,7 +158,8 @@ export class IndexedApprovalQueries implements ApprovalQueries {
     const decisionSeconds: number[] = [];
     for (const record of sample.items) {
       const decision = record.decision;
-      if (!decision || record.status === 'pending' || decision.via === 'system') continue;
+      // Decided by a person only: deadlines and grants would pull the time to decision towards 0.
+      if (!decision || record.status === 'pending' || decision.via === 'system' || decision.via === 'grant') continue;
       const decidedAt = Date.parse(decision.decidedAt);
       const perDay = seconds.get(utcDay(decidedAt));
       if (!perDay || decidedAt < Date.parse(start)) continue;
