@@ -80,10 +80,12 @@ export async function measureKill(
         };
         if (entries.some((entry) => entry.type === 'decided')) auditAt.set(id, Date.now());
       });
+    /** Not done (by time `by`, epoch ms). */
+    const late = (at: number | undefined, by: number) => at === undefined || at > by;
     const missing = (by = Number.POSITIVE_INFINITY) => ({
-      callbacks: ids.filter((id) => !((receiver.firstAt.get(id) ?? by + 1) <= by)).length,
+      callbacks: ids.filter((id) => late(receiver.firstAt.get(id), by)).length,
       audits: count - auditAt.size,
-      updates: ids.filter((id) => !((outcomeAt(id) ?? by + 1) <= by)).length,
+      updates: ids.filter((id) => late(outcomeAt(id), by)).length,
     });
     await checkAudits();
     const owed = missing(killedAt);
@@ -105,7 +107,10 @@ export async function measureKill(
       20,
     ).then(
       () => true,
-      () => false,
+      (error: Error) => {
+        console.log(`  (stopped waiting: ${error.message})`);
+        return false;
+      },
     );
     const lastDone = complete
       ? Math.max(...ids.map((id) => Math.max(receiver.firstAt.get(id)!, auditAt.get(id)!, outcomeAt(id)!)), killedAt)
