@@ -129,6 +129,8 @@ async function boot(env: Record<string, string>): Promise<Booted> {
 }
 
 export interface SizeFigures {
+  /** Every boot-to-ready, in order (the first after seeding may re-index). */
+  boots: number[];
   /** Median boot-to-ready of `boots` starts. */
   bootMs: number;
   list: Latencies;
@@ -171,8 +173,10 @@ export async function measureSize(storeUrl: string, slackUrl: string, boots: num
       if (res.status !== 201) throw new Error(`create answered ${res.status}`);
       if (i >= 5) creates.push(performance.now() - t0);
     }
+    const boots = [...readies];
     readies.sort((a, b) => a - b);
     return {
+      boots,
       bootMs: readies[Math.floor(readies.length / 2)]!,
       list: summarize(list),
       create: summarize(creates),

@@ -131,6 +131,9 @@ async function historyPart(backend: ClusterBackend, check: Check) {
       `  ${''.padEnd(34)} ${`${OPEN} in store`.padStart(12)}     ${`${history + OPEN} in store`.padStart(12)}`,
     );
     versus(`boot to /readyz 200 (median of ${BOOTS})`, s.bootMs, g.bootMs);
+    console.log(
+      `  (each boot: ${s.boots.map((b) => b.toFixed(0)).join(', ')} ms vs ${g.boots.map((b) => b.toFixed(0)).join(', ')} ms)`,
+    );
     versus('list pending (limit 100) p50', s.list.p50, g.list.p50);
     versus('create p50', s.create.p50, g.create.p50);
     console.log(
