@@ -71,14 +71,19 @@ export async function measureKill(
         .callsTo('chat.update')
         .find((call) => call.body.ts === ts.get(id) && !JSON.stringify(call.body.blocks).includes('"actions"'))?.at;
     const auditAt = new Map<string, number>();
+    /** Answers of the audit API other than a list of entries. */
+    const auditErrors = new Set<string>();
     const checkAudits = () =>
       bounded(count, 8, async (i) => {
         const id = ids[i]!;
         if (auditAt.has(id)) return;
-        const { entries } = (await (await a.api(`/api/v1/approvals/${id}/audit`)).json()) as {
-          entries: Array<{ type: string }>;
-        };
-        if (entries.some((entry) => entry.type === 'decided')) auditAt.set(id, Date.now());
+        const res = await a.api(`/api/v1/approvals/${id}/audit`);
+        const body = (await res.json()) as { entries?: Array<{ type: string }> };
+        if (!body.entries) {
+          auditErrors.add(`${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+          return;
+        }
+        if (body.entries.some((entry) => entry.type === 'decided')) auditAt.set(id, Date.now());
       });
     /** Not done (by time `by`, epoch ms). */
     const late = (at: number | undefined, by: number) => at === undefined || at > by;
@@ -116,6 +121,7 @@ export async function measureKill(
       ? Math.max(...ids.map((id) => Math.max(receiver.firstAt.get(id)!, auditAt.get(id)!, outcomeAt(id)!)), killedAt)
       : Number.NaN;
     const from = restart ? startedAt : killedAt;
+    for (const error of auditErrors) console.log(`  audit API answered: ${error}`);
     return { decided: count, owed, missing: missing(), bootMs, doneMs: Math.max(0, lastDone - from) };
   } finally {
     await receiver.close();
