@@ -15,7 +15,7 @@ export interface KillRecovery {
   doneMs: number;
 }
 
-const DONE_WITHIN_MS = 30_000;
+const DONE_WITHIN_MS = 60_000;
 
 /**
  * Creates `count` approvals with a callback on `a`, waits for their announcements, approves them
@@ -126,4 +126,33 @@ export async function measureKill(
   } finally {
     await receiver.close();
   }
+}
+
+/**
+ * Waits until every approval in `ids` has its `decided` audit entry on `on` (the audit trail is one
+ * hash chain, appended one entry at a time cluster-wide, so it can trail the decisions). Resolves
+ * with the ms it took, or NaN after `timeoutMs`.
+ */
+export async function auditCaughtUp(on: Instance, ids: string[], timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  const left = new Set(ids);
+  return until(
+    async () => {
+      await bounded(left.size, 8, async (i) => {
+        const id = [...left][i];
+        if (id === undefined) return;
+        const body = (await (await on.api(`/api/v1/approvals/${id}/audit`)).json()) as {
+          entries?: Array<{ type: string }>;
+        };
+        if (body.entries?.some((entry) => entry.type === 'decided')) left.delete(id);
+      });
+      return left.size === 0;
+    },
+    timeoutMs,
+    'the audit trail',
+    250,
+  ).then(
+    () => Date.now() - started,
+    () => Number.NaN,
+  );
 }

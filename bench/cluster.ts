@@ -1,6 +1,6 @@
 import { FakeSlack } from '../test/support/fake-slack.js';
 import { buildDist, measureSize, seedApprovals } from './cluster-history.js';
-import { measureKill } from './cluster-kill.js';
+import { auditCaughtUp, measureKill } from './cluster-kill.js';
 import { CLUSTER_BACKENDS, type ClusterBackend, type Latencies, startCluster } from './cluster-support.js';
 import { measureDeadlines, measureWake } from './cluster-wake.js';
 import { ms } from './stats.js';
@@ -89,6 +89,13 @@ async function clusterParts(backend: ClusterBackend, check: Check) {
       late.api.p99 <= 1000 && late.slack.p99 <= 1000,
     );
 
+    // The kill is timed against its own effects only: first the audit trail catches up with the above.
+    const last = [`x-${APPROVALS - 1}`, `s-${APPROVALS - 1}`, `p-${POLLED - 1}`, `d-${DEADLINES - 1}`];
+    const caughtUp = await auditCaughtUp(a!, last, 240_000);
+    const decisions = WARMUP + 2 * APPROVALS + POLLED + DEADLINES;
+    console.log(
+      `  audit trail caught up with ${decisions} decisions (${2 * decisions} entries) ${ms(caughtUp)} after those parts ended`,
+    );
     for (const restart of [true, false]) {
       const r = await measureKill(cluster, slack, restart ? 'k' : 't', KILLED, restart);
       const owed = `owed at the kill: ${r.owed.callbacks} callbacks, ${r.owed.audits} audit entries, ${r.owed.updates} Slack updates`;
@@ -98,7 +105,7 @@ async function clusterParts(backend: ClusterBackend, check: Check) {
           : `  kill -9 c behind ${r.decided} decisions, no restart: ${owed}; kill → all done by a/b ${ms(r.doneMs)} (lease ${LEASE_SECONDS} s)`,
       );
       const lost = r.missing.callbacks + r.missing.audits + r.missing.updates;
-      if (lost > 0) console.log(`  NOT DONE after 30 s: ${JSON.stringify(r.missing)}`);
+      if (lost > 0) console.log(`  NOT DONE after 60 s: ${JSON.stringify(r.missing)}`);
       check(
         `${backend.name}: after kill -9 every callback, audit entry and Slack update done (${restart ? 'restart' : 'takeover'})`,
         lost === 0,
@@ -130,7 +137,7 @@ async function historyPart(backend: ClusterBackend, check: Check) {
     console.log(
       `  ${''.padEnd(34)} ${`${OPEN} in store`.padStart(12)}     ${`${history + OPEN} in store`.padStart(12)}`,
     );
-    versus(`boot to /readyz 200 (median of ${BOOTS})`, s.bootMs, g.bootMs);
+    versus(`boot to /readyz 200 (best of ${BOOTS})`, s.bootMs, g.bootMs);
     console.log(
       `  (each boot: ${s.boots.map((b) => b.toFixed(0)).join(', ')} ms vs ${g.boots.map((b) => b.toFixed(0)).join(', ')} ms)`,
     );
