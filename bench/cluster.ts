@@ -8,6 +8,7 @@ import { ms } from './stats.js';
 const APPROVALS = Number(process.env.BENCH_CLUSTER_APPROVALS ?? 500);
 const CONCURRENCY = Number(process.env.BENCH_CLUSTER_CONCURRENCY ?? 20);
 const WARMUP = Number(process.env.BENCH_CLUSTER_WARMUP ?? 40);
+const SINGLE = Number(process.env.BENCH_CLUSTER_SINGLE ?? 100);
 const POLLED = Number(process.env.BENCH_CLUSTER_POLLED ?? 100);
 const DEADLINES = Number(process.env.BENCH_CLUSTER_DEADLINES ?? 60);
 const KILLED = Number(process.env.BENCH_CLUSTER_KILLED ?? 40);
@@ -62,9 +63,12 @@ async function clusterParts(backend: ClusterBackend, check: Check) {
       CONCURRENCY,
     );
     const polled = await measureWake({ create: a!, waiter: b!, decider: c!, waiting: 'poller' }, 'p', POLLED, 50);
+    // The same path with nothing else in flight: what one decision costs when the machine is not the limit.
+    const alone = await measureWake({ create: a!, waiter: b!, decider: c!, waiting: 'long-poll' }, 'o', SINGLE, 1);
     line('click on c → long-poll on b', other);
     line('click on b → long-poll on b', same);
     line('click on c → 1-second poller on b', polled);
+    line('click on c → long-poll on b, 1 in flight', alone);
     console.log(`  p50 ratio poller/other instance: ${(polled.p50 / other.p50).toFixed(1)}x`);
     if (networked) {
       check(`${backend.name}: click → long-poll on another instance p99 ≤ 50 ms`, other.p99 <= 50);
@@ -90,9 +94,15 @@ async function clusterParts(backend: ClusterBackend, check: Check) {
     );
 
     // The kill is timed against its own effects only: first the audit trail catches up with the above.
-    const last = [`x-${APPROVALS - 1}`, `s-${APPROVALS - 1}`, `p-${POLLED - 1}`, `d-${DEADLINES - 1}`];
+    const last = [
+      `x-${APPROVALS - 1}`,
+      `s-${APPROVALS - 1}`,
+      `p-${POLLED - 1}`,
+      `o-${SINGLE - 1}`,
+      `d-${DEADLINES - 1}`,
+    ];
     const caughtUp = await auditCaughtUp(a!, last, 240_000);
-    const decisions = WARMUP + 2 * APPROVALS + POLLED + DEADLINES;
+    const decisions = WARMUP + 2 * APPROVALS + POLLED + SINGLE + DEADLINES;
     console.log(
       `  audit trail caught up with ${decisions} decisions (${2 * decisions} entries) ${ms(caughtUp)} after those parts ended`,
     );
