@@ -79,8 +79,9 @@ export async function measureKill(
         if (auditAt.has(id)) return;
         const res = await a.api(`/api/v1/approvals/${id}/audit`);
         const body = (await res.json()) as { entries?: Array<{ type: string }> };
+        // 404: no entry of this approval appended yet.
         if (!body.entries) {
-          auditErrors.add(`${res.status} ${JSON.stringify(body).slice(0, 200)}`);
+          if (res.status !== 404) auditErrors.add(`${res.status} ${JSON.stringify(body).slice(0, 200)}`);
           return;
         }
         if (body.entries.some((entry) => entry.type === 'decided')) auditAt.set(id, Date.now());
