@@ -153,3 +153,16 @@ export async function waitOf(consume: Promise<unknown>): Promise<number> {
     throw rejection;
   }
 }
+
+/**
+ * What identifies a spec across processes and builds: its index names, whether it has a sort key,
+ * and its version. Not the functions' source, which differs between the TypeScript sources and
+ * the compiled build and would rebuild every index at each switch.
+ */
+export function specSignature<T extends Versioned>(spec: IndexSpec<T> | undefined): string {
+  return JSON.stringify({
+    indexes: Object.keys(spec?.indexes ?? {}).sort(),
+    sortKey: spec?.sortKey !== undefined,
+    version: spec?.version ?? 1,
+  });
+}

@@ -168,14 +168,28 @@ export class SqliteRecordStore<T extends Versioned> implements RecordStore<T> {
 
   /** Rebuilds every index row of this namespace (after its spec changed, or records were migrated in). */
   reindexAll(): void {
+    // Read in pages: better-sqlite3 refuses writes on a connection while a statement iterates.
+    const page = this.store.prepared('SELECT id, body FROM records WHERE ns = ? AND id > ? ORDER BY id LIMIT 1000');
     this.transaction(() => {
       this.store.prepared('DELETE FROM record_index WHERE ns = ?').run(this.namespace);
-      for (const row of this.statements.scan.iterate(this.namespace)) {
-        try {
-          this.reindex(JSON.parse(row.body) as T, false);
-        } catch {
-          // A record its spec cannot read stays reachable by id; it never stops the others.
+      let after = '';
+      for (;;) {
+        const rows = page.all(this.namespace, after) as Array<{ id: string; body: string }>;
+        for (const row of rows) {
+          let entries: ReturnType<typeof indexEntries>;
+          try {
+            entries = indexEntries(this.spec, JSON.parse(row.body) as T);
+          } catch {
+            // A record its spec cannot read stays reachable by id; it never stops the others.
+            continue;
+          }
+          for (const entry of entries) {
+            this.statements.index.run(this.namespace, entry.name, entry.value, entry.sort, row.id);
+          }
         }
+        const last = rows.at(-1);
+        if (rows.length < 1000 || !last) break;
+        after = last.id;
       }
     });
   }

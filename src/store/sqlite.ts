@@ -7,7 +7,7 @@ import { systemClock } from '../clock.js';
 import { StoreError } from '../errors.js';
 import { LocalEffectQueue } from './local-effects.js';
 import { checkNamespace } from './namespace.js';
-import { uniqueEffects, waitOf } from './shared.js';
+import { specSignature, uniqueEffects, waitOf } from './shared.js';
 import { SqliteKeyvMap } from './sqlite-keyv.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
 import { type SqliteHost, SqliteRecordStore } from './sqlite-records.js';
@@ -203,10 +203,7 @@ export class SqliteStore implements Store, SqliteHost {
   }
 
   private specChanged<T extends Versioned>(namespace: string, spec: IndexSpec<T> | undefined): boolean {
-    const signature = JSON.stringify({
-      indexes: Object.entries(spec?.indexes ?? {}).map(([name, fn]) => [name, fn.toString()]),
-      sortKey: spec?.sortKey?.toString() ?? null,
-    });
+    const signature = specSignature(spec);
     const row = this.db.prepare('SELECT signature FROM index_specs WHERE ns = ?').get(namespace) as
       | { signature: string }
       | undefined;

@@ -84,6 +84,11 @@ export interface EffectQueue {
 export interface IndexSpec<T> {
   indexes?: Record<string, (record: T) => Array<string | null | undefined>>;
   sortKey?: (record: T) => string;
+  /**
+   * Bump when an index function or the sort key changes what it returns: a backend whose stored
+   * index rows were written under another version (or other index names) rebuilds them.
+   */
+  version?: number;
 }
 
 /** The index that holds every record of a namespace, in sort-key order. */

@@ -76,6 +76,23 @@ describe('SqliteStore on one file', () => {
     expect(await docs.findBy("owner') OR 1=1 --" as 'owner', 'x')).toEqual([]);
   });
 
+  it('indexes every record written before the namespace declared its indexes, on reopen and on adopting them', async () => {
+    const plain = stores[0]!.records<Doc>('approvals');
+    for (let i = 0; i < 1500; i++) await plain.insert({ id: `req-${i}`, version: 1, owner: i % 3 ? 'ann' : 'bob' });
+    const spec = { indexes: { owner: (r: Doc) => [r.owner] } };
+    const reopened = await createStore(`sqlite://${join(dir, 'store.sqlite')}`);
+    stores.push(reopened);
+    expect(await reopened.records<Doc>('approvals', spec).count('owner', 'bob')).toBe(500);
+    // The first store opened the namespace without indexes; declaring them later indexes what is there.
+    // Its function changed (it now also files every record under 'any'): a new version says so.
+    const adopted = stores[0]!.records<Doc>('approvals', {
+      indexes: { owner: (r: Doc) => [r.owner, 'any'] },
+      version: 2,
+    });
+    expect(await adopted.count('owner', 'any')).toBe(1500);
+    expect((await adopted.query({ index: 'owner', value: 'ann', limit: 1000 })).items).toHaveLength(1000);
+  });
+
   it('reports a broken file as a StoreError', async () => {
     expect(() => new SqliteStore(`sqlite://${dir}`)).toThrow(StoreError);
   });

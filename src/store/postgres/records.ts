@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import { StoreError } from '../../errors.js';
-import { indexEntries, normalizeQuery, pageOf, uniqueEffects, updateRecord } from '../shared.js';
+import { indexEntries, normalizeQuery, pageOf, specSignature, uniqueEffects, updateRecord } from '../shared.js';
 import {
   ALL,
   type Changed,
@@ -243,10 +243,7 @@ export class PostgresRecordStore<T extends Versioned> implements RecordStore<T> 
   }
 
   private async checkSpec(): Promise<void> {
-    const signature = JSON.stringify({
-      indexes: Object.entries(this.spec?.indexes ?? {}).map(([name, fn]) => [name, fn.toString()]),
-      sortKey: this.spec?.sortKey?.toString() ?? null,
-    });
+    const signature = specSignature(this.spec);
     const { rows } = await this.host.pool.query<{ signature: string }>(
       `SELECT signature FROM ${this.t.specs} WHERE ns = $1`,
       [this.namespace],

@@ -1,5 +1,13 @@
 import { StoreError } from '../../errors.js';
-import { type Cursor, indexEntries, normalizeQuery, pageOf, uniqueEffects, updateRecord } from '../shared.js';
+import {
+  type Cursor,
+  indexEntries,
+  normalizeQuery,
+  pageOf,
+  specSignature,
+  uniqueEffects,
+  updateRecord,
+} from '../shared.js';
 import {
   ALL,
   type Changed,
@@ -205,14 +213,6 @@ export class RedisRecordStore<T extends Versioned> implements RecordStore<T> {
       throw new StoreError(`Redis ${this.namespace}: ${(error as Error).message}`, { cause: error });
     }
   }
-}
-
-/** What identifies a spec across processes: its index names and functions' source, and its sort key's. */
-function specSignature<T extends Versioned>(spec: IndexSpec<T> | undefined): string {
-  return JSON.stringify({
-    indexes: Object.entries(spec?.indexes ?? {}).map(([name, fn]) => [name, fn.toString()]),
-    sortKey: spec?.sortKey?.toString() ?? null,
-  });
 }
 
 const member = (cursor: Cursor) => `${cursor.sort}${NUL}${cursor.id}`;
