@@ -16,6 +16,7 @@ interface Row {
 /** The outbox table of a SQLite store; claims are atomic under the file's write lock. */
 export class SqliteOutbox implements OutboxTable {
   private readonly statements;
+  private readonly nextDueStatements = new Map<string, Database.Statement>();
 
   constructor(private readonly db: Database.Database) {
     this.statements = {
@@ -71,9 +72,14 @@ export class SqliteOutbox implements OutboxTable {
   async nextDue(kinds: string[], now: number): Promise<number | null> {
     if (kinds.length === 0) return null;
     const marks = kinds.map(() => '?').join(', ');
-    const row = this.db
-      .prepare(`SELECT min(run_at) AS at FROM outbox WHERE kind IN (${marks}) AND run_at > ?`)
-      .get(...kinds, now) as { at: number | null };
+    const sql = `SELECT min(run_at) AS at FROM outbox WHERE kind IN (${marks}) AND run_at > ?`;
+    // Kept, not prepared anew: better-sqlite3 12 on Node 24 aborts when it collects a statement.
+    let statement = this.nextDueStatements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.nextDueStatements.set(sql, statement);
+    }
+    const row = statement.get(...kinds, now) as { at: number | null };
     return row.at;
   }
 

@@ -33,13 +33,14 @@ CREATE TABLE IF NOT EXISTS kv (ns TEXT NOT NULL, key TEXT NOT NULL, value TEXT N
  * `namespace:id` → `{ value }`) into the tables above, once; index rows follow when each
  * namespace is first opened (its spec signature is new).
  */
-export function migrateKeyvTable(db: Database.Database): void {
-  const legacy = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'keyv'").get();
+export function migrateKeyvTable(db: Database.Database, prepare: (sql: string) => Database.Statement): void {
+  const legacy = prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'keyv'").get();
   if (!legacy) return;
-  const insertRecord = db.prepare('INSERT OR IGNORE INTO records (ns, id, version, body) VALUES (?, ?, ?, ?)');
-  const insertValue = db.prepare('INSERT OR IGNORE INTO kv (ns, key, value) VALUES (?, ?, ?)');
+  const insertRecord = prepare('INSERT OR IGNORE INTO records (ns, id, version, body) VALUES (?, ?, ?, ?)');
+  const insertValue = prepare('INSERT OR IGNORE INTO kv (ns, key, value) VALUES (?, ?, ?)');
   db.transaction(() => {
-    for (const row of db.prepare('SELECT key, value FROM keyv').iterate() as Iterable<{ key: string; value: string }>) {
+    // Read whole: better-sqlite3 runs no other statement while one iterates.
+    for (const row of prepare('SELECT key, value FROM keyv').all() as Array<{ key: string; value: string }>) {
       const colon = row.key.indexOf(':');
       if (colon <= 0) continue;
       const ns = row.key.slice(0, colon);

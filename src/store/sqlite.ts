@@ -35,6 +35,17 @@ export function sqlitePath(url: string): string {
   return absolute;
 }
 
+/**
+ * Every statement prepared on any SQLite store of this process, kept for its life: better-sqlite3
+ * 12 on Node 24 can abort the process (`Assertion failed: (env) != nullptr` in ~Statement) when the
+ * collector finalizes a statement, and 13, which fixes it, does not run on Node 20. A store
+ * prepares a bounded set (its statements are cached by text), so this holds a few dozen per store;
+ * closed connections are kept for the transaction statements better-sqlite3 holds on them, and
+ * pragmas go through `exec`, which makes no statement.
+ */
+const KEPT_STATEMENTS: Database.Statement[] = [];
+const KEPT_CONNECTIONS: Database.Database[] = [];
+
 /** How often watchers look for changes other processes made to the file. */
 const WATCH_POLL_MS = 200;
 /** How long change rows are kept for other processes' watchers. */
@@ -63,18 +74,24 @@ export class SqliteStore implements Store, SqliteHost {
     this.clock = options.clock ?? systemClock;
     try {
       this.db = new Database(this.path, { timeout: 10_000 });
-      if (this.path !== ':memory:') this.db.pragma('journal_mode = WAL');
+      const prepare = this.db.prepare.bind(this.db);
+      this.db.prepare = ((sql: string) => {
+        const statement = prepare(sql);
+        KEPT_STATEMENTS.push(statement);
+        return statement;
+      }) as Db['prepare'];
+      if (this.path !== ':memory:') this.db.exec('PRAGMA journal_mode = WAL');
       // In WAL mode NORMAL still survives a process crash (kill -9); it skips the fsync per commit
       // that FULL makes, which only a power loss would need.
-      this.db.pragma('synchronous = NORMAL');
+      this.db.exec('PRAGMA synchronous = NORMAL');
       this.db.exec(SCHEMA);
-      migrateKeyvTable(this.db);
+      migrateKeyvTable(this.db, (sql) => this.prepared(sql));
     } catch (error) {
       throw new StoreError(`SQLite ${this.path}: ${(error as Error).message}`, { cause: error });
     }
     this.outbox = new SqliteOutbox(this.db);
     this.effects = new LocalEffectQueue(this.outbox, { ...options, clock: this.clock });
-    this.lastSeq = (this.db.prepare('SELECT max(seq) AS seq FROM changes').get() as { seq: number | null }).seq ?? 0;
+    this.lastSeq = (this.prepared('SELECT max(seq) AS seq FROM changes').get() as { seq: number | null }).seq ?? 0;
   }
 
   records<T extends Versioned>(namespace: string, spec?: IndexSpec<T>): RecordStore<T> {
@@ -120,7 +137,11 @@ export class SqliteStore implements Store, SqliteHost {
     if (!limiter) {
       // Every process on the file shares the table, so the limit holds across them.
       limiter = new RateLimiterSQLite({
-        storeClient: this.db,
+        // Its statements come from the cache too (it would prepare one per take).
+        storeClient: {
+          prepare: (sql: string) => this.prepared(sql),
+          transaction: <F extends (...args: never[]) => unknown>(fn: F) => this.db.transaction(fn),
+        },
         storeType: 'better-sqlite3',
         tableName: 'rate_limits',
         tableCreated: true,
@@ -136,7 +157,7 @@ export class SqliteStore implements Store, SqliteHost {
 
   async ping(): Promise<void> {
     if (this.closed) throw new StoreError('SQLite store is closed');
-    this.db.prepare('SELECT 1').get();
+    this.prepared('SELECT 1').get();
   }
 
   async close(): Promise<void> {
@@ -145,9 +166,14 @@ export class SqliteStore implements Store, SqliteHost {
     this.closed = true;
     clearTimeout(this.watchTimer);
     this.db.close();
+    // Its transaction statements live as long as the connection object (see KEPT_STATEMENTS).
+    KEPT_CONNECTIONS.push(this.db);
   }
 
-  /** A prepared statement, cached by its text. */
+  /**
+   * A prepared statement, cached by its text. Statements are kept rather than prepared anew:
+   * better-sqlite3 12 on Node 24 aborts the process when the collector finalizes a statement.
+   */
   prepared(sql: string): Database.Statement {
     let statement = this.statementCache.get(sql);
     if (!statement) {
@@ -204,15 +230,13 @@ export class SqliteStore implements Store, SqliteHost {
 
   private specChanged<T extends Versioned>(namespace: string, spec: IndexSpec<T> | undefined): boolean {
     const signature = specSignature(spec);
-    const row = this.db.prepare('SELECT signature FROM index_specs WHERE ns = ?').get(namespace) as
+    const row = this.prepared('SELECT signature FROM index_specs WHERE ns = ?').get(namespace) as
       | { signature: string }
       | undefined;
     if (row?.signature === signature) return false;
-    this.db
-      .prepare(
-        'INSERT INTO index_specs (ns, signature) VALUES (?, ?) ON CONFLICT (ns) DO UPDATE SET signature = excluded.signature',
-      )
-      .run(namespace, signature);
+    this.prepared(
+      'INSERT INTO index_specs (ns, signature) VALUES (?, ?) ON CONFLICT (ns) DO UPDATE SET signature = excluded.signature',
+    ).run(namespace, signature);
     return true;
   }
 }
