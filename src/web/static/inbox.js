@@ -27,9 +27,8 @@
   const refresh = async (id) => {
     const response = await fetch(`/inbox/items/${encodeURIComponent(id)}`, { headers: { accept: 'text/html' } });
     if (decided.has(id)) return;
-    const current = entry(id);
     if (response.status === 404) {
-      current?.remove();
+      entry(id)?.remove();
       counts();
       return;
     }
@@ -37,7 +36,9 @@
     const template = document.createElement('template');
     template.innerHTML = await response.text();
     const fresh = template.content.firstElementChild;
-    if (!fresh) return;
+    if (!fresh || decided.has(id)) return;
+    // Looked up after the last wait: two refreshes of one id in flight never insert it twice.
+    const current = entry(id);
     // An entry being typed into is left alone: the next change or a decision updates it.
     if (current?.contains(document.activeElement) && document.activeElement !== document.body) return;
     const section = response.headers.get('x-inbox-section') ?? 'others';
