@@ -11,9 +11,9 @@ import {
   isAfter,
   normalizeQuery,
   pageOf,
+  rateLimits,
   uniqueEffects,
   updateRecord,
-  waitOf,
 } from './shared.js';
 import {
   ALL,
@@ -22,8 +22,6 @@ import {
   type IndexSpec,
   type Page,
   type Query,
-  type RateLimit,
-  type RateLimitOptions,
   type RecordStore,
   type Store,
   type StoredEffect,
@@ -243,7 +241,6 @@ export class MemoryStore implements Store {
   private readonly collections = new Map<string, MemoryRecordStore<Versioned>>();
   private readonly namespaces = new Map<string, Keyv>();
   private readonly changes = new EventEmitter().setMaxListeners(0);
-  private readonly limiters = new Map<string, RateLimiterMemory>();
   private readonly outbox: MemoryOutbox;
   readonly effects: LocalEffectQueue;
 
@@ -285,15 +282,9 @@ export class MemoryStore implements Store {
     return keyv;
   }
 
-  rateLimit(name: string, { points, durationMs }: RateLimitOptions): RateLimit {
-    let limiter = this.limiters.get(name);
-    if (!limiter) {
-      limiter = new RateLimiterMemory({ points, duration: durationMs / 1000, keyPrefix: name });
-      this.limiters.set(name, limiter);
-    }
-    const created = limiter;
-    return { take: (key) => waitOf(created.consume(key)) };
-  }
+  readonly rateLimit = rateLimits(
+    (name, { points, durationMs }) => new RateLimiterMemory({ points, duration: durationMs / 1000, keyPrefix: name }),
+  );
 
   async ping(): Promise<void> {}
 

@@ -1,5 +1,16 @@
 import { NotFoundError, StoreError } from '../errors.js';
-import type { Changed, Effect, IndexSpec, Page, Query, RecordStore, Versioned } from './types.js';
+import type {
+  Changed,
+  Effect,
+  IndexSpec,
+  Page,
+  Query,
+  RateLimit,
+  RateLimitOptions,
+  RecordStore,
+  Versioned,
+  WatchListener,
+} from './types.js';
 import { ALL } from './types.js';
 
 /** How many times `update` re-reads after losing a compare-and-swap before it gives up. */
@@ -165,4 +176,65 @@ export function specSignature<T extends Versioned>(spec: IndexSpec<T> | undefine
     sortKey: spec?.sortKey !== undefined,
     version: spec?.version ?? 1,
   });
+}
+
+/** Every backend's watchers: listeners by namespace, told of a changed id (a throwing one is reported, never stops the others). */
+export class WatchListeners {
+  private readonly byNamespace = new Map<string, Set<WatchListener>>();
+
+  constructor(private readonly onError: (error: unknown) => void) {}
+
+  /** Adds `listener` for `namespace`; returns the unsubscribe. */
+  add(namespace: string, listener: WatchListener): () => void {
+    const set = this.byNamespace.get(namespace) ?? new Set<WatchListener>();
+    this.byNamespace.set(namespace, set);
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.byNamespace.get(namespace) === set) this.byNamespace.delete(namespace);
+    };
+  }
+
+  /** True while anyone watches `namespace`. */
+  has(namespace: string): boolean {
+    return this.byNamespace.has(namespace);
+  }
+
+  /** Namespaces someone watches. */
+  namespaces(): string[] {
+    return [...this.byNamespace.keys()];
+  }
+
+  get size(): number {
+    return this.byNamespace.size;
+  }
+
+  notify(namespace: string, id: string): void {
+    for (const listener of this.byNamespace.get(namespace) ?? []) {
+      try {
+        listener(id);
+      } catch (error) {
+        this.onError(error);
+      }
+    }
+  }
+}
+
+/**
+ * Shared rate limits by name, each made once by `make` (a rate-limiter-flexible limiter on the
+ * backend's own connection) and answered as ms to wait.
+ */
+export function rateLimits(
+  make: (name: string, options: RateLimitOptions) => { consume(key: string): Promise<unknown> },
+): (name: string, options: RateLimitOptions) => RateLimit {
+  const made = new Map<string, { consume(key: string): Promise<unknown> }>();
+  return (name, options) => {
+    let limiter = made.get(name);
+    if (!limiter) {
+      limiter = make(name, options);
+      made.set(name, limiter);
+    }
+    const chosen = limiter;
+    return { take: (key) => waitOf(chosen.consume(key)) };
+  };
 }

@@ -7,22 +7,12 @@ import { systemClock } from '../clock.js';
 import { StoreError } from '../errors.js';
 import { LocalEffectQueue } from './local-effects.js';
 import { checkNamespace } from './namespace.js';
-import { specSignature, uniqueEffects, waitOf } from './shared.js';
+import { rateLimits, specSignature, uniqueEffects, WatchListeners } from './shared.js';
 import { SqliteKeyvMap } from './sqlite-keyv.js';
 import { SqliteOutbox } from './sqlite-outbox.js';
 import { type SqliteHost, SqliteRecordStore } from './sqlite-records.js';
 import { migrateKeyvTable, SCHEMA } from './sqlite-schema.js';
-import type {
-  Effect,
-  IndexSpec,
-  RateLimit,
-  RateLimitOptions,
-  RecordStore,
-  Store,
-  StoreOptions,
-  Versioned,
-  WatchListener,
-} from './types.js';
+import type { Effect, IndexSpec, RecordStore, Store, StoreOptions, Versioned, WatchListener } from './types.js';
 
 type Db = Database.Database;
 
@@ -58,10 +48,9 @@ export class SqliteStore implements Store, SqliteHost {
   private readonly collections = new Map<string, SqliteRecordStore<Versioned>>();
   private readonly keyvs = new Map<string, Keyv>();
   private readonly statementCache = new Map<string, Database.Statement>();
-  private readonly limiters = new Map<string, RateLimiterSQLite>();
-  private readonly watchers = new Map<string, Set<WatchListener>>();
   private readonly outbox: SqliteOutbox;
   private readonly onError: (error: unknown) => void;
+  private readonly watchers: WatchListeners;
   private readonly clock;
   readonly effects: LocalEffectQueue;
   private lastSeq = 0;
@@ -71,6 +60,7 @@ export class SqliteStore implements Store, SqliteHost {
   constructor(url: string, options: StoreOptions = {}) {
     this.path = sqlitePath(url);
     this.onError = options.onError ?? (() => {});
+    this.watchers = new WatchListeners(this.onError);
     this.clock = options.clock ?? systemClock;
     try {
       this.db = new Database(this.path, { timeout: 10_000 });
@@ -112,14 +102,9 @@ export class SqliteStore implements Store, SqliteHost {
 
   watch(namespace: string, listener: WatchListener): () => void {
     checkNamespace(namespace);
-    const set = this.watchers.get(namespace) ?? new Set<WatchListener>();
-    this.watchers.set(namespace, set);
-    set.add(listener);
+    const unwatch = this.watchers.add(namespace, listener);
     this.pollChanges();
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.watchers.delete(namespace);
-    };
+    return unwatch;
   }
 
   keyv(namespace: string): Keyv {
@@ -132,11 +117,10 @@ export class SqliteStore implements Store, SqliteHost {
     return keyv;
   }
 
-  rateLimit(name: string, { points, durationMs }: RateLimitOptions): RateLimit {
-    let limiter = this.limiters.get(name);
-    if (!limiter) {
-      // Every process on the file shares the table, so the limit holds across them.
-      limiter = new RateLimiterSQLite({
+  /** Every process on the file shares the limiter's table, so a limit holds across them. */
+  readonly rateLimit = rateLimits(
+    (name, { points, durationMs }) =>
+      new RateLimiterSQLite({
         // Its statements come from the cache too (it would prepare one per take).
         storeClient: {
           prepare: (sql: string) => this.prepared(sql),
@@ -148,12 +132,8 @@ export class SqliteStore implements Store, SqliteHost {
         points,
         duration: durationMs / 1000,
         keyPrefix: name,
-      });
-      this.limiters.set(name, limiter);
-    }
-    const created = limiter;
-    return { take: (key) => waitOf(created.consume(key)) };
-  }
+      }),
+  );
 
   async ping(): Promise<void> {
     if (this.closed) throw new StoreError('SQLite store is closed');
@@ -191,19 +171,8 @@ export class SqliteStore implements Store, SqliteHost {
 
   /** After a record write committed: tells local watchers and the local workers. */
   committed(namespace: string, id: string, effects: Effect[] | undefined): void {
-    const listeners = this.watchers.get(namespace);
-    if (listeners) queueMicrotask(() => this.notify(namespace, id));
+    if (this.watchers.has(namespace)) queueMicrotask(() => this.watchers.notify(namespace, id));
     if (effects?.length) this.effects.recorded(effects);
-  }
-
-  private notify(namespace: string, id: string): void {
-    for (const listener of this.watchers.get(namespace) ?? []) {
-      try {
-        listener(id);
-      } catch (error) {
-        this.onError(error);
-      }
-    }
   }
 
   /** Reads the change rows other processes wrote since the last look, while anyone watches. */
@@ -218,7 +187,7 @@ export class SqliteStore implements Store, SqliteHost {
         ) as Array<{ seq: number; ns: string; id: string }>;
         for (const row of rows) {
           this.lastSeq = row.seq;
-          if (this.watchers.has(row.ns)) this.notify(row.ns, row.id);
+          if (this.watchers.has(row.ns)) this.watchers.notify(row.ns, row.id);
         }
         this.prepared('DELETE FROM changes WHERE at < ?').run(Date.now() - CHANGE_RETENTION_MS);
       } catch (error) {

@@ -6,18 +6,8 @@ import { RateLimiterPostgres } from 'rate-limiter-flexible';
 import { systemClock } from '../../clock.js';
 import { StoreError } from '../../errors.js';
 import { checkNamespace } from '../namespace.js';
-import { waitOf } from '../shared.js';
-import type {
-  Effect,
-  IndexSpec,
-  RateLimit,
-  RateLimitOptions,
-  RecordStore,
-  Store,
-  StoreOptions,
-  Versioned,
-  WatchListener,
-} from '../types.js';
+import { rateLimits, WatchListeners } from '../shared.js';
+import type { Effect, IndexSpec, RecordStore, Store, StoreOptions, Versioned, WatchListener } from '../types.js';
 import { PgBossEffectQueue } from './effects.js';
 import type { Wake } from './jobs.js';
 import { PostgresKeyvMap } from './keyv.js';
@@ -54,11 +44,10 @@ function describe(location: PostgresLocation): string {
 export class PostgresStore implements Store, RecordHost {
   readonly effects: PgBossEffectQueue;
   readonly schema: string;
-  private readonly limiters = new Map<string, RateLimiterPostgres>();
   private readonly boss: PgBoss;
   private readonly collections = new Map<string, PostgresRecordStore<Versioned>>();
   private readonly keyvs = new Map<string, Keyv>();
-  private readonly watchers = new Map<string, Set<WatchListener>>();
+  private readonly watchers: WatchListeners;
   private readonly channel: string;
   private readonly instance: string;
   private readonly onError: (error: unknown) => void;
@@ -95,6 +84,7 @@ export class PostgresStore implements Store, RecordHost {
     this.schema = location.schema;
     this.channel = channelOf(location.schema);
     this.onError = options.onError ?? (() => {});
+    this.watchers = new WatchListeners(this.onError);
     this.clock = options.clock ?? systemClock;
     this.instance = options.instance ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
     pool.on('error', this.onError);
@@ -133,21 +123,13 @@ export class PostgresStore implements Store, RecordHost {
   }
 
   watch(namespace: string, listener: WatchListener): () => void {
-    checkNamespace(namespace);
-    const set = this.watchers.get(namespace) ?? new Set<WatchListener>();
-    this.watchers.set(namespace, set);
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0) this.watchers.delete(namespace);
-    };
+    return this.watchers.add(checkNamespace(namespace), listener);
   }
 
-  rateLimit(name: string, { points, durationMs }: RateLimitOptions): RateLimit {
-    let limiter = this.limiters.get(name);
-    if (!limiter) {
-      // One row per key in this schema's table (created with the others): every instance shares it.
-      limiter = new RateLimiterPostgres({
+  /** One row per key in this schema's table (created with the others): every instance shares it. */
+  readonly rateLimit = rateLimits(
+    (name, { points, durationMs }) =>
+      new RateLimiterPostgres({
         storeClient: this.pool,
         schemaName: this.schema,
         tableName: 'rate_limits',
@@ -155,12 +137,8 @@ export class PostgresStore implements Store, RecordHost {
         keyPrefix: name,
         points,
         duration: durationMs / 1000,
-      });
-      this.limiters.set(name, limiter);
-    }
-    const created = limiter;
-    return { take: (key) => waitOf(created.consume(key)) };
-  }
+      }),
+  );
 
   keyv(namespace: string): Keyv {
     let keyv = this.keyvs.get(checkNamespace(namespace));
@@ -221,7 +199,7 @@ export class PostgresStore implements Store, RecordHost {
       channel: this.channel,
       payload: this.payloadOf({ i: this.instance, n: namespace, d: id, e: wakes }),
       after: () => {
-        if (this.watchers.has(namespace)) queueMicrotask(() => this.notify(namespace, id));
+        if (this.watchers.has(namespace)) queueMicrotask(() => this.watchers.notify(namespace, id));
         this.effects.wake(wakes);
       },
     };
@@ -247,7 +225,7 @@ export class PostgresStore implements Store, RecordHost {
       // This instance told its own watchers and workers when it committed.
       if (message.i === this.instance) return;
       if (typeof message.n === 'string' && typeof message.d === 'string' && this.watchers.has(message.n)) {
-        this.notify(message.n, message.d);
+        this.watchers.notify(message.n, message.d);
       }
       if (Array.isArray(message.e)) {
         this.effects.wake(message.e.filter((wake) => typeof wake?.[0] === 'string' && Number.isFinite(wake[1])));
@@ -264,23 +242,13 @@ export class PostgresStore implements Store, RecordHost {
    */
   private async replay(lostAt: number): Promise<void> {
     this.effects.wakeAll();
-    for (const namespace of this.watchers.keys()) {
+    for (const namespace of this.watchers.namespaces()) {
       const { rows } = await this.pool.query<{ id: string }>(
         `SELECT id FROM "${this.schema}".records WHERE ns = $1 AND updated_at >= to_timestamp($2::float8 / 1000)
          ORDER BY updated_at LIMIT ${REPLAY_LIMIT}`,
         [namespace, lostAt - REPLAY_MARGIN_MS],
       );
-      for (const row of rows) this.notify(namespace, row.id);
-    }
-  }
-
-  private notify(namespace: string, id: string): void {
-    for (const listener of this.watchers.get(namespace) ?? []) {
-      try {
-        listener(id);
-      } catch (error) {
-        this.onError(error);
-      }
+      for (const row of rows) this.watchers.notify(namespace, row.id);
     }
   }
 

@@ -4,18 +4,8 @@ import Keyv from 'keyv';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
 import { StoreError } from '../../errors.js';
 import { checkNamespace } from '../namespace.js';
-import { waitOf } from '../shared.js';
-import type {
-  Effect,
-  IndexSpec,
-  RateLimit,
-  RateLimitOptions,
-  RecordStore,
-  Store,
-  StoreOptions,
-  Versioned,
-  WatchListener,
-} from '../types.js';
+import { rateLimits, WatchListeners } from '../shared.js';
+import type { Effect, IndexSpec, RecordStore, Store, StoreOptions, Versioned, WatchListener } from '../types.js';
 import { BullEffectQueue, type ReconcileOptions } from './effects.js';
 import { parseRedisUrl, RedisKeys } from './keys.js';
 import { RedisKeyvMap } from './keyv-map.js';
@@ -43,13 +33,13 @@ export class RedisStore implements Store, RecordHost {
   private readonly bull: Redis;
   private readonly collections = new Map<string, RecordStore<Versioned>>();
   private readonly keyvs = new Map<string, Keyv>();
-  private readonly limiters = new Map<string, RateLimiterRedis>();
-  private readonly watchers = new Map<string, Set<WatchListener>>();
+  private readonly watchers: WatchListeners;
   private readonly onError: (error: unknown) => void;
   private closed = false;
 
   private constructor(url: string, prefix: string, options: RedisStoreOptions) {
     this.onError = options.onError ?? (() => {});
+    this.watchers = new WatchListeners(this.onError);
     this.instance = options.instance ?? `${hostname()}:${process.pid}:${Math.random().toString(36).slice(2, 8)}`;
     this.keys = new RedisKeys(prefix);
     // A request fails after a few reconnect attempts rather than hanging while Redis is away.
@@ -93,14 +83,7 @@ export class RedisStore implements Store, RecordHost {
   }
 
   watch(namespace: string, listener: WatchListener): () => void {
-    checkNamespace(namespace);
-    const set = this.watchers.get(namespace) ?? new Set<WatchListener>();
-    this.watchers.set(namespace, set);
-    set.add(listener);
-    return () => {
-      set.delete(listener);
-      if (set.size === 0 && this.watchers.get(namespace) === set) this.watchers.delete(namespace);
-    };
+    return this.watchers.add(checkNamespace(namespace), listener);
   }
 
   keyv(namespace: string): Keyv {
@@ -117,21 +100,16 @@ export class RedisStore implements Store, RecordHost {
     return keyv;
   }
 
-  rateLimit(name: string, { points, durationMs }: RateLimitOptions): RateLimit {
-    let limiter = this.limiters.get(name);
-    if (!limiter) {
-      // One counter in Redis per key: every instance on this prefix shares it.
-      limiter = new RateLimiterRedis({
+  /** One counter in Redis per key: every instance on this prefix shares it. */
+  readonly rateLimit = rateLimits(
+    (name, { points, durationMs }) =>
+      new RateLimiterRedis({
         storeClient: this.redis,
         keyPrefix: `${this.keys.prefix}rl:${name}`,
         points,
         duration: durationMs / 1000,
-      });
-      this.limiters.set(name, limiter);
-    }
-    const created = limiter;
-    return { take: (key) => waitOf(created.consume(key)) };
-  }
+      }),
+  );
 
   async ping(): Promise<void> {
     if (this.closed) throw new StoreError('Redis store is closed');
@@ -163,7 +141,7 @@ export class RedisStore implements Store, RecordHost {
   }
 
   async committed(namespace: string, id: string, effects: Effect[], recorded: string[]): Promise<void> {
-    if (this.watchers.has(namespace)) queueMicrotask(() => this.notify(namespace, id));
+    if (this.watchers.has(namespace)) queueMicrotask(() => this.watchers.notify(namespace, id));
     await this.effects.addJobs(effects, recorded);
   }
 
@@ -178,19 +156,9 @@ export class RedisStore implements Store, RecordHost {
   private heard(message: string): void {
     try {
       const [instance, namespace, id] = JSON.parse(message) as [string, string, string];
-      if (instance !== this.instance) this.notify(namespace, id);
+      if (instance !== this.instance) this.watchers.notify(namespace, id);
     } catch (error) {
       this.onError(error);
-    }
-  }
-
-  private notify(namespace: string, id: string): void {
-    for (const listener of this.watchers.get(namespace) ?? []) {
-      try {
-        listener(id);
-      } catch (error) {
-        this.onError(error);
-      }
     }
   }
 
